@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's demo command: installs what is missing, builds, and runs the demo (tools/demo) instrumented.
+# The README's demo command: installs what is missing, builds, and runs the demo (examples/waste_memory) instrumented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
