@@ -1,0 +1,33 @@
+// Plugin.cpp — the plugin's entry point: puts RewriteAllocations at the start of clang's pipeline and
+// DescribeSites at its end (both at every -O level), and names them for opt -passes= (tmtrace-rewrite,
+// tmtrace-describe) so tests can run each alone.
+#include "DescribeSites.h"
+#include "RewriteAllocations.h"
+
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+
+using namespace llvm;
+
+extern "C" __attribute__((visibility("default"))) PassPluginLibraryInfo llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "tmtrace", "0.1.0", [](PassBuilder &PB) {
+            PB.registerPipelineStartEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
+              MPM.addPass(tmtrace::RewriteAllocationsPass());
+            });
+            PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
+              MPM.addPass(tmtrace::DescribeSitesPass());
+            });
+            PB.registerPipelineParsingCallback(
+                [](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
+                  if (Name == "tmtrace-rewrite") {
+                    MPM.addPass(tmtrace::RewriteAllocationsPass());
+                    return true;
+                  }
+                  if (Name == "tmtrace-describe") {
+                    MPM.addPass(tmtrace::DescribeSitesPass());
+                    return true;
+                  }
+                  return false;
+                });
+          }};
+}

@@ -1,0 +1,197 @@
+// ShadowStack.cpp — see ShadowStack.h. A module-local analysis decides which functions may allocate (a call to an
+// allocation entry point, to an unknown or external function not known to be allocation-free, an indirect call,
+// or a call to a function of this module that may allocate); only calls that may allocate are pushed, only
+// functions that push pay for the entry load.
+#include "ShadowStack.h"
+
+#include "AllocationFunctions.h"
+#include "SiteTable.h"
+
+#include "tmtrace_abi.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Module.h"
+
+#include <cstddef>
+
+using namespace llvm;
+
+namespace tmtrace {
+
+static_assert(offsetof(struct tmtrace_shadow, depth) == 0 && offsetof(struct tmtrace_shadow, entries) == 8 &&
+                  sizeof(struct tmtrace_shadow_entry) == 16,
+              "the pass emits tmtrace_shadow as { i64, [CAPACITY x { ptr, i64 }] }");
+
+namespace {
+
+enum class CallKind {
+  NoAllocation,  // intrinsics, inline asm, known allocation-free callees
+  CarriesSite,   // an allocation entry point or track call: allocates, site passed as an argument
+  MayAllocate,   // must be pushed
+  ModuleCallee,  // a function defined here: pushed if that function may allocate
+};
+
+struct Classifier {
+  CallKind classify(const CallBase &Call, Function *&Defined) const {
+    Defined = nullptr;
+    if (Call.isInlineAsm())
+      return CallKind::NoAllocation;
+    // Memory attributes on the call itself (e.g. from __attribute__((const)) on a declaration).
+    if (Call.onlyReadsMemory() || Call.onlyAccessesArgMemory())
+      return CallKind::NoAllocation;
+    Function *Callee = dyn_cast<Function>(Call.getCalledOperand()->stripPointerCasts());
+    if (!Callee)
+      return CallKind::MayAllocate; // indirect
+    if (takesSiteArgument(Callee->getName()))
+      return CallKind::CarriesSite;
+    if (Callee->isDeclaration())
+      return isKnownNonAllocating(*Callee) ? CallKind::NoAllocation : CallKind::MayAllocate;
+    if (Callee->isInterposable()) // another definition may win at link time
+      return CallKind::MayAllocate;
+    Defined = Callee;
+    return CallKind::ModuleCallee;
+  }
+};
+
+// The functions of M that may allocate: those with a direct reason, then everything that calls them.
+DenseSet<const Function *> functionsThatMayAllocate(Module &M, const Classifier &C) {
+  DenseSet<const Function *> MayAllocate;
+  DenseMap<const Function *, SmallVector<const Function *, 4>> Callers;
+  SmallVector<const Function *, 64> Worklist;
+  for (Function &F : M) {
+    if (F.isDeclaration())
+      continue;
+    bool Direct = false;
+    for (Instruction &I : instructions(F)) {
+      auto *Call = dyn_cast<CallBase>(&I);
+      if (!Call)
+        continue;
+      Function *Defined;
+      CallKind Kind = C.classify(*Call, Defined);
+      if (Kind == CallKind::CarriesSite || Kind == CallKind::MayAllocate)
+        Direct = true;
+      else if (Kind == CallKind::ModuleCallee)
+        Callers[Defined].push_back(&F);
+    }
+    if (Direct && MayAllocate.insert(&F).second)
+      Worklist.push_back(&F);
+  }
+  while (!Worklist.empty()) {
+    const Function *F = Worklist.pop_back_val();
+    for (const Function *Caller : Callers.lookup(F))
+      if (MayAllocate.insert(Caller).second)
+        Worklist.push_back(Caller);
+  }
+  return MayAllocate;
+}
+
+struct ShadowLayout {
+  GlobalVariable *Shadow;
+  StructType *Type;   // { i64 depth, [N x { ptr site, i64 frame }] }
+  StructType *Entry;
+};
+
+ShadowLayout declareShadow(Module &M) {
+  LLVMContext &Ctx = M.getContext();
+  Type *I64 = Type::getInt64Ty(Ctx);
+  StructType *Entry = StructType::get(Ctx, {PointerType::getUnqual(Ctx), I64});
+  StructType *Shadow = StructType::get(Ctx, {I64, ArrayType::get(Entry, TMTRACE_SHADOW_CAPACITY)});
+  auto *GV = dyn_cast_or_null<GlobalVariable>(M.getNamedValue("__tmtrace_shadow"));
+  if (!GV) {
+    GV = new GlobalVariable(M, Shadow, false, GlobalValue::ExternalLinkage, nullptr, "__tmtrace_shadow", nullptr,
+                            GlobalValue::InitialExecTLSModel);
+  }
+  return {GV, Shadow, Entry};
+}
+
+// Instruments one function: d0 and the frame address at entry; around each pushed call the protocol of
+// tmtrace_abi.h; depth = d0 again at landing pads and after returns_twice calls (setjmp).
+void instrumentFunction(Function &F, ArrayRef<CallBase *> Pushed, const ShadowLayout &Layout, SiteTable &Sites) {
+  LLVMContext &Ctx = F.getContext();
+  Type *I64 = Type::getInt64Ty(Ctx);
+  IRBuilder<> IRB(&*F.getEntryBlock().getFirstInsertionPt());
+  Value *Shadow = IRB.CreateThreadLocalAddress(Layout.Shadow);
+  Value *Depth = IRB.CreateStructGEP(Layout.Type, Shadow, 0, "tmtrace.depth");
+  LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
+  Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
+  Value *Slot = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
+  Value *Entry = IRB.CreateInBoundsGEP(Layout.Type, Shadow, {IRB.getInt64(0), IRB.getInt32(1), Slot},
+                                       "tmtrace.entry");
+  Value *SiteField = IRB.CreateStructGEP(Layout.Entry, Entry, 0);
+  Value *FrameField = IRB.CreateStructGEP(Layout.Entry, Entry, 1);
+  Value *Frame = IRB.CreatePtrToInt(
+      IRB.CreateIntrinsic(Intrinsic::frameaddress, {IRB.getPtrTy(F.getAddressSpace())}, {IRB.getInt32(0)}), I64,
+      "tmtrace.frame");
+
+  Constant *NoSite = ConstantPointerNull::get(PointerType::getUnqual(Ctx));
+  for (CallBase *Call : Pushed) {
+    IRB.SetInsertPoint(Call);
+    IRB.CreateStore(D1, Depth);
+    // A signal handler that interrupts the push then uses the slot above instead of a half-written entry.
+    IRB.CreateFence(AtomicOrdering::SequentiallyConsistent, SyncScope::SingleThread);
+    StoreInst *SiteStore = IRB.CreateStore(NoSite, SiteField);
+    Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
+    IRB.CreateStore(Frame, FrameField);
+    if (auto *Invoke = dyn_cast<InvokeInst>(Call))
+      IRB.SetInsertPoint(Invoke->getNormalDest(), Invoke->getNormalDest()->getFirstInsertionPt());
+    else
+      IRB.SetInsertPoint(Call->getNextNode());
+    IRB.CreateStore(D0, Depth);
+  }
+
+  // Exceptions and longjmp may arrive with the depth of a deeper frame: restore ours.
+  for (BasicBlock &BB : F) {
+    for (Instruction &I : BB) {
+      if (auto *Pad = dyn_cast<LandingPadInst>(&I)) {
+        IRB.SetInsertPoint(Pad->getNextNode());
+        IRB.CreateStore(D0, Depth);
+      } else if (auto *Call = dyn_cast<CallInst>(&I); Call && Call->hasFnAttr(Attribute::ReturnsTwice)) {
+        IRB.SetInsertPoint(Call->getNextNode());
+        IRB.CreateStore(D0, Depth);
+      }
+    }
+  }
+}
+
+} // namespace
+
+bool instrumentShadowStack(Module &M, SiteTable &Sites) {
+  Classifier C;
+  DenseSet<const Function *> MayAllocate = functionsThatMayAllocate(M, C);
+  if (MayAllocate.empty())
+    return false;
+  ShadowLayout Layout{};
+  bool Changed = false;
+  for (Function &F : M) {
+    if (!MayAllocate.contains(&F) || F.hasFnAttribute(Attribute::Naked) ||
+        F.hasFnAttribute(Attribute::DisableSanitizerInstrumentation))
+      continue;
+    SmallVector<CallBase *, 16> Pushed;
+    for (Instruction &I : instructions(F)) {
+      auto *Call = dyn_cast<CallBase>(&I);
+      if (!Call || isa<CallBrInst>(Call))
+        continue;
+      if (auto *CI = dyn_cast<CallInst>(Call); CI && CI->isMustTailCall())
+        continue; // nothing may follow a musttail call
+      Function *Defined;
+      CallKind Kind = C.classify(*Call, Defined);
+      if (Kind == CallKind::MayAllocate || (Kind == CallKind::ModuleCallee && MayAllocate.contains(Defined)))
+        Pushed.push_back(Call);
+    }
+    if (Pushed.empty())
+      continue;
+    if (!Layout.Shadow)
+      Layout = declareShadow(M);
+    instrumentFunction(F, Pushed, Layout, Sites);
+    Changed = true;
+  }
+  return Changed;
+}
+
+} // namespace tmtrace

@@ -1,0 +1,308 @@
+/* tmtrace_clang.c — tmtrace-clang and tmtrace-clang++: clang-19 (clang++-19) that understands
+ * -fsanitize=tmtrace like clang's own sanitizers.
+ *
+ * With tmtrace on (the last of -fsanitize=...tmtrace... / -fno-sanitize=...tmtrace... wins), a compile gets the
+ * pass plugin (and -gline-directives-only when the user chose no -g level), a link gets the runtime
+ * (-ltmtrace with an rpath), and nothing is added to commands that neither compile nor link (-E, -M, -MM,
+ * --version, -###, -print-*). Plugin and runtime are found relative to this executable, so the build tree
+ * (build/bin, build/lib) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
+ * (TMTRACE_CLANGXX for tmtrace-clang++) names another; a compiler that is not clang 19 gets a clear error,
+ * since the plugin only loads into the clang major it was built for. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#ifndef TMTRACE_WRAPPER_CXX
+#define TMTRACE_WRAPPER_CXX 0
+#endif
+#ifndef TMTRACE_REL_LIBDIR /* from bin/ to the install tree's lib/ (e.g. "../lib") */
+#define TMTRACE_REL_LIBDIR "../lib"
+#endif
+#define TMTRACE_LLVM_MAJOR 19
+#define PLUGIN_NAME "libtmtrace_pass.so"
+#define RUNTIME_NAME "libtmtrace.so"
+
+static const char *program_name(void) { return TMTRACE_WRAPPER_CXX ? "tmtrace-clang++" : "tmtrace-clang"; }
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        fprintf(stderr, "%s: out of memory\n", program_name());
+        exit(1);
+    }
+    return p;
+}
+
+static char *concat(const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = xmalloc(la + lb + lc + 1);
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc + 1);
+    return s;
+}
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The directory holding plugin and runtime: the install layout's libdir relative to bin/, else the build
+ * tree's ../lib. NULL if neither has the plugin. */
+static char *find_libdir(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    *slash = '\0';
+    const char *candidates[] = {TMTRACE_REL_LIBDIR, "../lib"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        char *dir = concat(exe, "/", candidates[i]);
+        char resolved[PATH_MAX];
+        if (realpath(dir, resolved)) {
+            char *plugin = concat(resolved, "/", PLUGIN_NAME);
+            int found = is_file(plugin);
+            free(plugin);
+            free(dir);
+            if (found)
+                return strdup(resolved);
+        } else {
+            free(dir);
+        }
+    }
+    return NULL;
+}
+
+/* Runs `compiler -dumpversion` and returns its major version, or -1 (with a message) if it cannot run. */
+static int compiler_major(const char *compiler)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    char *argv[] = {(char *)compiler, "-dumpversion", NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, compiler, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        fprintf(stderr, "%s: cannot run the compiler '%s': %s\n", program_name(), compiler, strerror(rc));
+        return -1;
+    }
+    char out[64] = {0};
+    ssize_t got = read(fds[0], out, sizeof out - 1);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s: '%s -dumpversion' failed; is it clang?\n", program_name(), compiler);
+        return -1;
+    }
+    return atoi(out);
+}
+
+/* Options whose value is the next argument (so that value is not taken for an input file). */
+static int takes_separate_value(const char *a)
+{
+    static const char *const opts[] = {"-o", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-idirafter",
+                                       "-iquote", "-isysroot", "--sysroot", "-x", "-MF", "-MT", "-MQ", "-L",
+                                       "-Xlinker", "-Xclang", "-Xassembler", "-Xpreprocessor", "-mllvm", "-target",
+                                       "-arch", "-u", "-T", "-z", "-e", "-F", "-iprefix", "-iwithprefix",
+                                       "-iwithprefixbefore", "-resource-dir", "-ivfsoverlay", "-dependency-file",
+                                       "--config", "-main-file-name", "-serialize-diagnostics"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (strcmp(a, opts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A -g option that sets a debug level or format: the user chose what debug info to emit. */
+static int is_debug_choice(const char *a)
+{
+    if (strcmp(a, "-g") == 0 || (a[0] == '-' && a[1] == 'g' && a[2] >= '0' && a[2] <= '3' && a[3] == '\0'))
+        return 1;
+    static const char *const prefixes[] = {"-ggdb", "-gline-tables-only", "-gline-directives-only", "-gdwarf",
+                                           "-gfull", "-gmlt", "-gcodeview", "-glldb", "-gsce", "-gdbx"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (starts_with(a, prefixes[i]))
+            return 1;
+    return 0;
+}
+
+/* An input clang compiles (rather than only links). */
+static int is_source_file(const char *a)
+{
+    const char *dot = strrchr(a, '.');
+    if (!dot || strchr(dot, '/'))
+        return 0;
+    static const char *const exts[] = {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CC", ".CPP", ".i",
+                                       ".ii", ".m", ".mm", ".M", ".bc", ".ll"};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (strcmp(dot, exts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends `list` (comma-separated sanitizers, tmtrace removed) as "<flag><rest>" to out; updates *enabled. */
+static void split_sanitizers(const char *flag, const char *list, int turns_on, int *enabled, char **out, int *n)
+{
+    char *rest = xmalloc(strlen(list) + 1), *copy = strdup(list);
+    rest[0] = '\0';
+    for (char *save, *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+        if (strcmp(s, "tmtrace") == 0 || (!turns_on && strcmp(s, "all") == 0)) {
+            *enabled = turns_on;
+            if (strcmp(s, "tmtrace") == 0)
+                continue;
+        }
+        if (rest[0])
+            strcat(rest, ",");
+        strcat(rest, s);
+    }
+    free(copy);
+    if (rest[0])
+        out[(*n)++] = concat(flag, rest, "");
+    free(rest);
+}
+
+int main(int argc, char **argv)
+{
+    const char *env_compiler = getenv(TMTRACE_WRAPPER_CXX ? "TMTRACE_CLANGXX" : "TMTRACE_CLANG");
+    const char *compiler = env_compiler && *env_compiler ? env_compiler
+                                                         : (TMTRACE_WRAPPER_CXX ? "clang++-19" : "clang-19");
+
+    char **args = xmalloc(sizeof(char *) * ((size_t)argc + 16));
+    int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
+    int forced_language = 0;
+    const char *allocators = NULL;
+    args[n++] = (char *)compiler;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (starts_with(a, "-fsanitize=")) {
+            split_sanitizers("-fsanitize=", a + strlen("-fsanitize="), 1, &enabled, args, &n);
+            continue;
+        }
+        if (starts_with(a, "-fno-sanitize=")) {
+            split_sanitizers("-fno-sanitize=", a + strlen("-fno-sanitize="), 0, &enabled, args, &n);
+            continue;
+        }
+        if (starts_with(a, "-fsanitize-tmtrace-allocators=")) {
+            allocators = a + strlen("-fsanitize-tmtrace-allocators=");
+            continue;
+        }
+        args[n++] = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 ||
+            strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0)
+            links = 0;
+        else if (strcmp(a, "--version") == 0 || strcmp(a, "-###") == 0 || strcmp(a, "--help") == 0 ||
+                 starts_with(a, "-dump") || starts_with(a, "-print-") || starts_with(a, "--print-"))
+            info_only = 1;
+        else if (strcmp(a, "-static") == 0 || strcmp(a, "-static-pie") == 0)
+            is_static = 1;
+        else if (is_debug_choice(a))
+            user_debug = 1;
+        if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
+            strcmp(a, "-fsyntax-only") == 0)
+            info_only = 1; /* preprocessing or checking only: no code, no plugin */
+        if (strcmp(a, "-x") == 0 && i + 1 < argc)
+            forced_language = strcmp(argv[i + 1], "none") != 0 && !starts_with(argv[i + 1], "assembler");
+        else if (starts_with(a, "-x") && a[2])
+            forced_language = strcmp(a + 2, "none") != 0 && !starts_with(a + 2, "assembler");
+        if (takes_separate_value(a) && i + 1 < argc) {
+            args[n++] = argv[++i];
+            continue;
+        }
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            has_input = 1;
+            if (forced_language || is_source_file(a))
+                compiles = 1;
+        }
+    }
+    if (!enabled || info_only || !has_input) {
+        args[n] = NULL;
+        execvp(compiler, args);
+        fprintf(stderr, "%s: cannot run the compiler '%s': %s\n", program_name(), compiler, strerror(errno));
+        return 127;
+    }
+
+    int major = compiler_major(compiler);
+    if (major < 0)
+        return 1;
+    if (major != TMTRACE_LLVM_MAJOR) {
+        fprintf(stderr,
+                "%s: '%s' is clang %d, but -fsanitize=tmtrace needs clang %d (the pass plugin only loads into the "
+                "clang it was built for); set %s to a clang-%d\n",
+                program_name(), compiler, major, TMTRACE_LLVM_MAJOR, TMTRACE_WRAPPER_CXX ? "TMTRACE_CLANGXX"
+                                                                                         : "TMTRACE_CLANG",
+                TMTRACE_LLVM_MAJOR);
+        return 1;
+    }
+    if (links && is_static) {
+        fprintf(stderr, "%s: -fsanitize=tmtrace cannot link statically: the runtime is a shared library (%s)\n",
+                program_name(), RUNTIME_NAME);
+        return 1;
+    }
+    char *libdir = find_libdir();
+    if (!libdir) {
+        fprintf(stderr, "%s: cannot find %s in %s or ../lib next to this program\n", program_name(), PLUGIN_NAME,
+                TMTRACE_REL_LIBDIR);
+        return 1;
+    }
+    char **extra = args + n; /* room for 16 more was reserved */
+    int e = 0;
+    if (compiles) {
+        char *plugin = concat(libdir, "/", PLUGIN_NAME);
+        extra[e++] = concat("-fpass-plugin=", plugin, "");
+        if (!user_debug)
+            extra[e++] = "-gline-directives-only";
+        if (allocators) {
+            char resolved[PATH_MAX];
+            if (!realpath(allocators, resolved)) {
+                fprintf(stderr, "%s: -fsanitize-tmtrace-allocators=%s: %s\n", program_name(), allocators,
+                        strerror(errno));
+                return 1;
+            }
+            /* -fplugin loads the plugin before -mllvm is parsed, so that the option exists. */
+            extra[e++] = concat("-fplugin=", plugin, "");
+            extra[e++] = "-mllvm";
+            extra[e++] = concat("-tmtrace-allocators=", resolved, "");
+        }
+    }
+    if (links) {
+        char *runtime = concat(libdir, "/", RUNTIME_NAME);
+        if (!is_file(runtime)) {
+            fprintf(stderr, "%s: cannot find the tmtrace runtime %s\n", program_name(), runtime);
+            return 1;
+        }
+        extra[e++] = concat("-L", libdir, "");
+        extra[e++] = concat("-Wl,-rpath,", libdir, "");
+        /* The runtime must be loaded even when no instrumented code references it (interposition). */
+        extra[e++] = "-Wl,--push-state,--no-as-needed";
+        extra[e++] = "-ltmtrace";
+        extra[e++] = "-Wl,--pop-state";
+    }
+    extra[e] = NULL;
+    execvp(compiler, args);
+    fprintf(stderr, "%s: cannot run the compiler '%s': %s\n", program_name(), compiler, strerror(errno));
+    return 127;
+}
