@@ -58,11 +58,18 @@ size_t tmtrace_traceback_total_nframe(const tmtrace_traceback *tb);
  * or the most recent frame if all are system frames. */
 const tmtrace_frame *tmtrace_traceback_user_frame(const tmtrace_traceback *tb);
 /* Traceback.format(limit, most_recent_first): writes the lines, each ending in '\n', with the source line
- * under each frame read from its file as linecache does. limit 0 means no limit; a negative limit keeps the
- * oldest -limit frames, as in Python. Returns 0, or -1 on a write error. */
+ * under each frame read from its file as linecache does. limit 0 means no limit (None); a positive limit
+ * keeps the `limit` most recent frames, a negative one drops the -limit most recent (Python's self[:limit]). Returns 0, or -1 on a write error. */
 int tmtrace_traceback_format(const tmtrace_traceback *tb, int limit, int most_recent_first, FILE *out);
-/* For a traceback obtained from tmtrace_get_object_traceback(); NULL is allowed. */
+/* For a traceback obtained from tmtrace_get_object_traceback() or tmtrace_traceback_new(); NULL is allowed
+ * (and a traceback borrowed from a snapshot is left alone). */
 void tmtrace_traceback_free(tmtrace_traceback *tb);
+/* A standalone traceback (what tmtrace_get_object_traceback() returns): frames are given most recent first
+ * (raw order) and copied with their strings into one block; nframe 0 gives tracemalloc's "<unknown>":0 frame;
+ * total_nframe below nframe is raised to nframe. Free with tmtrace_traceback_free. NULL (and an error) on
+ * failure. */
+tmtrace_traceback *tmtrace_traceback_new(const tmtrace_frame *frames_most_recent_first, size_t nframe,
+                                         size_t total_nframe);
 
 typedef struct tmtrace_statistic {
     const tmtrace_traceback *traceback;
@@ -193,6 +200,33 @@ int tmtrace_track(unsigned domain, uintptr_t ptr, size_t size);
 int tmtrace_untrack(unsigned domain, uintptr_t ptr);
 /* A name for reports ("pool", "gpu"); the string is copied. */
 int tmtrace_set_domain_name(unsigned domain, const char *name);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Leak-check scopes (libtmtrace.so only): what the GoogleTest listener (tmtrace/gtest.h) is built on
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Opens a scope (scopes nest, up to 8). Until it ends, domain-0 blocks allocated by the calling thread and by
+ * threads started from now on belong to it; threads that already existed are not the scope's. Returns the
+ * scope's depth (0 for the outermost), or -1 (tracing off, too deep). */
+int tmtrace_leak_scope_begin(void);
+/* Ends the innermost scope (on the thread that opened it) and finds its leaks: blocks it allocated that are
+ * still alive and that nothing reaches, LeakSanitizer-style (roots: writable data of every module, thread
+ * stacks and TLS, every block that is not the scope's, ignored objects; interior pointers count). Returns the
+ * number of leaked blocks and sets *leaked to a snapshot holding one trace per leaked block (NULL when none);
+ * -1 on error. Leaked blocks are never reported again by an outer scope. O(1) when the scope holds no live
+ * block; otherwise O(live heap + data + stacks), and other threads are paused (signal SIGRTMAX-2) meanwhile. */
+int tmtrace_leak_scope_end(tmtrace_snapshot **leaked);
+/* Like __lsan_ignore_object: the block starting at ptr is never reported and counts as a root. Returns 0 for
+ * a live traced block, -1 otherwise. */
+int tmtrace_leak_ignore_object(const void *ptr);
+/* The TMTRACE_OPTIONS that govern leak checks (the runtime parses and validates them with its other options). */
+typedef struct tmtrace_leak_options {
+    int64_t threshold;        /* leak_threshold: bytes a test may leak without failing (default 0) */
+    int64_t report_limit;     /* leak_report_limit: entries shown per failure (default 10) */
+    const char *snapshot_dir; /* snapshot_dir: per-test snapshots go there; "" for none */
+    const char *suppressions; /* suppressions: the suppressions file; "" for none */
+} tmtrace_leak_options;
+void tmtrace_get_leak_options(tmtrace_leak_options *out);
 
 #ifdef __cplusplus
 }
