@@ -1,0 +1,785 @@
+/* leak_check.c — leak-check scopes: which blocks a scope (a test, a test suite, an environment) allocated and
+ * still holds, and which of those nothing can reach any more.
+ *
+ * Cost model. While a scope is open, every domain-0 block allocated by a thread that belongs to the scope goes
+ * into the scope's candidate table and leaves it when freed, so a scope end only looks at what the scope
+ * allocated and still holds: an empty table ends in O(1). A thread belongs to a scope unless it already existed
+ * when the scope began (the thread that opens the scope always belongs): blocks of pre-existing background
+ * threads are not the test's. Only when candidates survive does the reachability scan run; it costs
+ * O(live heap bytes + writable data + stacks), like LeakSanitizer's, and happens once per test that leaks or
+ * fills a first-use cache.
+ *
+ * Reachability, as LeakSanitizer defines it. Roots: writable segments and this thread's TLS blocks of every
+ * loaded module (but libtmtrace's own), the stack of the thread that opened the scope above the point where it
+ * opened it, the stacks (and so the static TLS) of every other thread from its stack pointer up, every block
+ * that is not a candidate of the ending scope (blocks alive before the scope, blocks of outer scopes, blocks of
+ * other threads) and candidates the program marked with tmtrace_leak_ignore_object(). Any aligned word that
+ * points into a candidate, interior pointers included, makes it reachable, and reachable candidates are scanned
+ * in turn. What stays unmarked leaked; its blocks leave the tables so that an outer scope never reports them
+ * again. Other threads are stopped with a signal (TM_STOP_SIGNAL) while the scan runs, which also yields their
+ * stack pointers; a thread that blocks the signal is not stopped and its stack is not scanned. */
+#define _GNU_SOURCE
+#include "leak_check.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tmtrace/tmtrace.h>
+
+#include "common/error.h"
+#include "common/untraced_alloc.h"
+#include "tracer.h"
+
+#define TM_MAX_SCOPES 8
+#define TM_STOP_SIGNAL (SIGRTMAX - 2)
+#define TM_STOP_TIMEOUT_NS 500000000L /* a thread that has not stopped by then is left running */
+
+int tm_leak_check_active;
+
+/* ---- growable arrays of untraced memory -------------------------------------------------------------------- */
+
+static int grow(void **items, size_t *cap, size_t need, size_t item_size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = tm_realloc(*items, ncap * item_size);
+    if (!n)
+        return tm_error("leak check: out of memory (%zu bytes)", ncap * item_size);
+    *items = n;
+    *cap = ncap;
+    return 0;
+}
+
+/* ---- candidate tables: open addressing keyed by address, backward-shift deletion ---------------------------- */
+
+struct candidate {
+    uintptr_t ptr; /* 0: empty slot */
+    size_t size;
+    int ignored;
+};
+
+struct candidate_table {
+    struct candidate *slots;
+    size_t mask; /* capacity - 1; capacity is a power of two, 0 when unallocated */
+    size_t count;
+};
+
+static size_t slot_of(const struct candidate_table *t, uintptr_t ptr)
+{
+    uint64_t h = (uint64_t)ptr * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 32) & t->mask;
+}
+
+static struct candidate *table_find(struct candidate_table *t, uintptr_t ptr)
+{
+    if (!t->count)
+        return NULL;
+    for (size_t i = slot_of(t, ptr);; i = (i + 1) & t->mask) {
+        if (t->slots[i].ptr == ptr)
+            return &t->slots[i];
+        if (!t->slots[i].ptr)
+            return NULL;
+    }
+}
+
+static int table_insert(struct candidate_table *t, uintptr_t ptr, size_t size);
+
+static int table_rehash(struct candidate_table *t, size_t capacity)
+{
+    struct candidate *old = t->slots;
+    size_t old_cap = t->slots ? t->mask + 1 : 0;
+    struct candidate *slots = tm_calloc(capacity, sizeof *slots);
+    if (!slots)
+        return tm_error("leak check: out of memory for %zu candidates", capacity);
+    t->slots = slots;
+    t->mask = capacity - 1;
+    t->count = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].ptr) {
+            table_insert(t, old[i].ptr, old[i].size);
+            table_find(t, old[i].ptr)->ignored = old[i].ignored;
+        }
+    tm_free(old);
+    return 0;
+}
+
+static int table_insert(struct candidate_table *t, uintptr_t ptr, size_t size)
+{
+    if (!t->slots || (t->count + 1) * 4 > (t->mask + 1) * 3)
+        if (table_rehash(t, t->slots ? (t->mask + 1) * 2 : 64) < 0)
+            return -1;
+    size_t i = slot_of(t, ptr);
+    while (t->slots[i].ptr && t->slots[i].ptr != ptr)
+        i = (i + 1) & t->mask;
+    if (!t->slots[i].ptr)
+        t->count++;
+    t->slots[i] = (struct candidate){ptr, size, 0};
+    return 0;
+}
+
+static void table_remove_slot(struct candidate_table *t, struct candidate *c)
+{
+    size_t hole = (size_t)(c - t->slots);
+    for (size_t i = (hole + 1) & t->mask; t->slots[i].ptr; i = (i + 1) & t->mask) {
+        size_t home = slot_of(t, t->slots[i].ptr);
+        /* Move the entry into the hole unless its home lies cyclically in (hole, i]. */
+        if (((i - home) & t->mask) >= ((i - hole) & t->mask)) {
+            t->slots[hole] = t->slots[i];
+            hole = i;
+        }
+    }
+    t->slots[hole].ptr = 0;
+    t->count--;
+}
+
+static void table_release(struct candidate_table *t)
+{
+    tm_free(t->slots);
+    *t = (struct candidate_table){0};
+}
+
+/* ---- scopes --------------------------------------------------------------------------------------------------- */
+
+struct scope {
+    struct candidate_table candidates;
+    pid_t owner_tid;           /* the thread that opened it */
+    uintptr_t owner_stack_top; /* that thread's stack pointer when it opened it: roots lie above */
+    pid_t *foreign_tids;       /* threads that existed when it opened (the owner excluded) */
+    size_t nforeign, foreign_cap;
+    int stopped_world_failed;
+};
+
+static pthread_mutex_t scope_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct scope scopes[TM_MAX_SCOPES];
+static int nscopes;
+/* Bumped whenever the scope stack changes, so that each thread recomputes its scope once per change. */
+static unsigned scope_generation = 1;
+
+/* Per thread: which scope (index, -1 for none) its blocks go to, valid while generation matches. */
+static __thread struct {
+    unsigned generation;
+    int scope;
+    pid_t tid;
+} thread_scope __attribute__((tls_model("initial-exec")));
+
+static pid_t current_tid(void)
+{
+    if (!thread_scope.tid)
+        thread_scope.tid = (pid_t)syscall(SYS_gettid);
+    return thread_scope.tid;
+}
+
+static int scope_owns_thread(const struct scope *s, pid_t tid)
+{
+    for (size_t i = 0; i < s->nforeign; i++)
+        if (s->foreign_tids[i] == tid)
+            return 0;
+    return 1;
+}
+
+/* The innermost open scope this thread belongs to, or -1. Caller holds scope_lock. */
+static int thread_scope_index(void)
+{
+    if (thread_scope.generation != scope_generation) {
+        pid_t tid = current_tid();
+        thread_scope.scope = -1;
+        for (int i = nscopes - 1; i >= 0; i--)
+            if (scope_owns_thread(&scopes[i], tid)) {
+                thread_scope.scope = i;
+                break;
+            }
+        thread_scope.generation = scope_generation;
+    }
+    return thread_scope.scope;
+}
+
+void tm_leak_check_record_alloc(uintptr_t ptr, size_t size)
+{
+    if (!ptr)
+        return;
+    pthread_mutex_lock(&scope_lock);
+    int i = nscopes ? thread_scope_index() : -1;
+    /* Out of tracer memory: the block simply is not a candidate; the user's allocation is unaffected. */
+    if (i >= 0)
+        table_insert(&scopes[i].candidates, ptr, size);
+    pthread_mutex_unlock(&scope_lock);
+}
+
+void tm_leak_check_record_free(uintptr_t ptr)
+{
+    if (!ptr)
+        return;
+    pthread_mutex_lock(&scope_lock);
+    for (int i = nscopes - 1; i >= 0; i--) {
+        struct candidate *c = table_find(&scopes[i].candidates, ptr);
+        if (c) {
+            table_remove_slot(&scopes[i].candidates, c);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&scope_lock);
+}
+
+/* fork() while another thread holds scope_lock must not leave the child's copy locked (death tests fork). */
+static void lock_before_fork(void) { pthread_mutex_lock(&scope_lock); }
+static void unlock_after_fork(void) { pthread_mutex_unlock(&scope_lock); }
+
+/* ---- threads ---------------------------------------------------------------------------------------------- */
+
+/* Every thread id of this process, read with raw syscalls (opendir would allocate through the hooks). */
+static int list_threads(pid_t **tids, size_t *n, size_t *cap)
+{
+    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return tm_error("leak check: cannot open /proc/self/task: %s", strerror(errno));
+    char buf[4096] __attribute__((aligned(8)));
+    *n = 0;
+    for (;;) {
+        long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] < '0' || d->d_name[0] > '9')
+                continue;
+            if (grow((void **)tids, cap, *n + 1, sizeof **tids) < 0) {
+                close(fd);
+                return -1;
+            }
+            (*tids)[(*n)++] = (pid_t)strtol(d->d_name, NULL, 10);
+        }
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- stopping the other threads ------------------------------------------------------------------------- */
+
+struct stopped_thread {
+    pid_t tid;
+    int acked;     /* atomic: the handler stored sp */
+    uintptr_t sp;  /* an address in the handler's frame: everything the thread uses lies above */
+};
+
+static struct {
+    struct stopped_thread *threads;
+    size_t n, cap;
+    int release;    /* atomic futex word: 1 when the stopped threads may go on */
+    int in_progress; /* atomic: a stop is under way (stray signals outside it are ignored) */
+} world;
+
+static void stop_handler(int sig, siginfo_t *info, void *uctx)
+{
+    (void)sig;
+    (void)uctx;
+    int saved_errno = errno;
+    if (info->si_code == SI_TKILL && info->si_pid == getpid() &&
+        __atomic_load_n(&world.in_progress, __ATOMIC_ACQUIRE)) {
+        pid_t tid = (pid_t)syscall(SYS_gettid);
+        volatile uintptr_t here = 0;
+        for (size_t i = 0; i < world.n; i++)
+            if (world.threads[i].tid == tid) {
+                world.threads[i].sp = (uintptr_t)&here;
+                __atomic_store_n(&world.threads[i].acked, 1, __ATOMIC_RELEASE);
+                while (!__atomic_load_n(&world.release, __ATOMIC_ACQUIRE))
+                    syscall(SYS_futex, &world.release, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+                break;
+            }
+    }
+    errno = saved_errno;
+}
+
+static int install_stop_handler(void)
+{
+    static int installed;
+    if (installed)
+        return 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = stop_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    if (sigaction(TM_STOP_SIGNAL, &sa, NULL) < 0)
+        return tm_error("leak check: cannot install the handler of signal %d: %s", TM_STOP_SIGNAL, strerror(errno));
+    installed = 1;
+    return 0;
+}
+
+/* Prepares world.threads (every thread but this one) before stopping them: no allocation happens later. */
+static int prepare_stop(void)
+{
+    pid_t *tids = NULL;
+    size_t n = 0, cap = 0;
+    if (install_stop_handler() < 0 || list_threads(&tids, &n, &cap) < 0) {
+        tm_free(tids);
+        return -1;
+    }
+    pid_t self = current_tid();
+    world.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tids[i] == self)
+            continue;
+        if (grow((void **)&world.threads, &world.cap, world.n + 1, sizeof *world.threads) < 0) {
+            tm_free(tids);
+            return -1;
+        }
+        world.threads[world.n++] = (struct stopped_thread){tids[i], 0, 0};
+    }
+    tm_free(tids);
+    return 0;
+}
+
+static long elapsed_ns(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
+}
+
+static void stop_world(void)
+{
+    __atomic_store_n(&world.release, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&world.in_progress, 1, __ATOMIC_RELEASE);
+    pid_t pid = getpid();
+    for (size_t i = 0; i < world.n; i++)
+        if (syscall(SYS_tgkill, pid, world.threads[i].tid, TM_STOP_SIGNAL) < 0)
+            world.threads[i].tid = 0; /* it exited meanwhile */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (size_t i = 0; i < world.n; i++)
+        while (world.threads[i].tid && !__atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE)) {
+            if (elapsed_ns(&start) > TM_STOP_TIMEOUT_NS)
+                break; /* blocks the signal: left running, its stack unscanned */
+            struct timespec pause = {0, 20000};
+            nanosleep(&pause, NULL);
+        }
+}
+
+static void resume_world(void)
+{
+    __atomic_store_n(&world.in_progress, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&world.release, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &world.release, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
+}
+
+/* ---- root ranges -------------------------------------------------------------------------------------------- */
+
+struct range {
+    uintptr_t begin, end;
+};
+
+struct range_list {
+    struct range *items;
+    size_t n, cap;
+};
+
+static int add_range(struct range_list *l, uintptr_t begin, uintptr_t end)
+{
+    if (end <= begin)
+        return 0;
+    if (grow((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items) < 0)
+        return -1;
+    l->items[l->n++] = (struct range){begin, end};
+    return 0;
+}
+
+static int module_contains(const struct dl_phdr_info *info, uintptr_t addr)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t b = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && addr >= b && addr < b + ph->p_memsz)
+            return 1;
+    }
+    return 0;
+}
+
+/* Writable segments and this thread's TLS block of every module but libtmtrace (whose tables hold every
+ * traced address and would make everything reachable). */
+static int collect_module_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct range_list *roots = arg;
+    if (module_contains(info, (uintptr_t)&tm_leak_check_active))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t b = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W)) {
+            if (add_range(roots, b, b + ph->p_memsz) < 0)
+                return -1;
+        } else if (ph->p_type == PT_TLS && info->dlpi_tls_data) {
+            uintptr_t t = (uintptr_t)info->dlpi_tls_data;
+            if (add_range(roots, t, t + ph->p_memsz) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* /proc/self/maps, read with raw syscalls into untraced memory; the text is parsed while the world is stopped. */
+static char *maps_text;
+static size_t maps_cap;
+
+static int read_maps(void)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tm_error("leak check: cannot open /proc/self/maps: %s", strerror(errno));
+    size_t len = 0;
+    for (;;) {
+        if (grow((void **)&maps_text, &maps_cap, len + 65536, 1) < 0) {
+            close(fd);
+            return -1;
+        }
+        ssize_t got = read(fd, maps_text + len, maps_cap - len - 1);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    maps_text[len] = '\0';
+    return 0;
+}
+
+/* The end of the readable mapping that contains addr (0 if none), from maps_text. */
+static uintptr_t mapping_end(uintptr_t addr)
+{
+    for (const char *line = maps_text; line && *line;) {
+        char *rest;
+        uintptr_t b = strtoull(line, &rest, 16);
+        uintptr_t e = strtoull(rest + 1, &rest, 16);
+        if (addr >= b && addr < e)
+            return rest[1] == 'r' ? e : 0;
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return 0;
+}
+
+/* ---- the reachability scan ------------------------------------------------------------------------------ */
+
+struct scan {
+    struct candidate *cands; /* sorted by ptr */
+    unsigned char *marked;
+    size_t n;
+    size_t *work;
+    size_t nwork;
+    uintptr_t lowest, highest; /* [lowest, highest): any candidate byte */
+};
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct candidate *)a)->ptr, y = ((const struct candidate *)b)->ptr;
+    return x < y ? -1 : x > y;
+}
+
+static void mark_pointer(struct scan *s, uintptr_t w)
+{
+    if (w < s->lowest || w >= s->highest)
+        return;
+    size_t lo = 0, hi = s->n; /* the last candidate with ptr <= w */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->cands[mid].ptr <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const struct candidate *c = &s->cands[lo];
+    size_t extent = c->size ? c->size : 1;
+    if (w >= c->ptr && w - c->ptr < extent && !s->marked[lo]) {
+        s->marked[lo] = 1;
+        s->work[s->nwork++] = lo;
+    }
+}
+
+__attribute__((no_sanitize("address", "thread", "memory"))) static void scan_words(struct scan *s, uintptr_t b,
+                                                                                    uintptr_t e)
+{
+    b = (b + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+    for (; b + sizeof(uintptr_t) <= e; b += sizeof(uintptr_t))
+        mark_pointer(s, *(const volatile uintptr_t *)b);
+}
+
+static void scan_range(struct scan *s, uintptr_t b, uintptr_t e)
+{
+    mark_pointer(s, b); /* a root that lies inside a candidate (a dynamic TLS block) keeps it */
+    scan_words(s, b, e);
+}
+
+static void flood(struct scan *s)
+{
+    while (s->nwork) {
+        const struct candidate *c = &s->cands[s->work[--s->nwork]];
+        scan_words(s, c->ptr, c->ptr + c->size);
+    }
+}
+
+struct heap_roots {
+    struct range_list *roots;
+    const struct candidate_table *skip; /* the ending scope's candidates are not roots */
+};
+
+static int collect_heap_block(void *arg, uintptr_t ptr, uint64_t packed)
+{
+    struct heap_roots *h = arg;
+    if (table_find((struct candidate_table *)h->skip, ptr))
+        return 0;
+    size_t size = tm_packed_size(packed);
+    return add_range(h->roots, ptr, ptr + size);
+}
+
+/* Marks the reachable candidates of scope `s` (scope_lock held). Returns 0 or -1. */
+static int find_reachable(struct scope *sc, struct scan *s)
+{
+    struct range_list roots = {0};
+    int rc = -1;
+    struct heap_roots heap = {&roots, &sc->candidates};
+    if (tm_trace_map_each(tm_trace_map_heap(), collect_heap_block, &heap) < 0 || dl_iterate_phdr(collect_module_range, &roots) != 0 || prepare_stop() < 0)
+        goto out;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->cands[i].ignored) {
+            s->marked[i] = 1;
+            s->work[s->nwork++] = i;
+        }
+    if (read_maps() < 0) /* before stopping: a stopped thread may hold the allocator's locks */
+        goto out;
+    stop_world();
+    {
+        uintptr_t here = (uintptr_t)&roots;
+        uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here ? sc->owner_stack_top : here;
+        scan_range(s, own, mapping_end(own));
+        for (size_t i = 0; i < world.n; i++)
+            if (world.threads[i].tid && __atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE))
+                scan_range(s, world.threads[i].sp, mapping_end(world.threads[i].sp));
+        for (size_t i = 0; i < roots.n; i++)
+            scan_range(s, roots.items[i].begin, roots.items[i].end);
+        flood(s);
+        rc = 0;
+    }
+    resume_world();
+out:
+    tm_free(roots.items);
+    return rc;
+}
+
+/* ---- the public API ------------------------------------------------------------------------------------------ */
+
+static void register_fork_handlers(void)
+{
+    pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+int tmtrace_leak_scope_begin(void)
+{
+    static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+    pthread_once(&fork_handlers_once, register_fork_handlers);
+    if (!tmtrace_is_tracing())
+        return tm_error("leak check: tracing is off (tmtrace_start() first)");
+    pid_t *tids = NULL;
+    size_t n = 0, cap = 0;
+    if (list_threads(&tids, &n, &cap) < 0)
+        return -1;
+    pthread_mutex_lock(&scope_lock);
+    if (nscopes == TM_MAX_SCOPES) {
+        pthread_mutex_unlock(&scope_lock);
+        tm_free(tids);
+        return tm_error("leak check: more than %d nested scopes", TM_MAX_SCOPES);
+    }
+    pid_t self = current_tid();
+    size_t nforeign = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tids[i] != self)
+            tids[nforeign++] = tids[i];
+    scopes[nscopes] = (struct scope){.owner_tid = self,
+                                     .owner_stack_top = (uintptr_t)__builtin_frame_address(0),
+                                     .foreign_tids = tids,
+                                     .nforeign = nforeign,
+                                     .foreign_cap = cap};
+    int depth = nscopes++;
+    scope_generation++;
+    __atomic_store_n(&tm_leak_check_active, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&scope_lock);
+    return depth;
+}
+
+/* The unreachable candidates of `sc` (scope_lock held), copied to *out; they leave the table. */
+static int take_leaks(struct scope *sc, struct candidate **out, size_t *nout)
+{
+    struct candidate_table *t = &sc->candidates;
+    struct scan s = {0};
+    s.cands = tm_malloc(t->count * sizeof *s.cands);
+    s.marked = tm_calloc(t->count, 1);
+    s.work = tm_malloc(t->count * sizeof *s.work);
+    int rc = -1;
+    if (!s.cands || !s.marked || !s.work) {
+        tm_error("leak check: out of memory for %zu candidates", t->count);
+        goto out;
+    }
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slots[i].ptr)
+            s.cands[s.n++] = t->slots[i];
+    qsort(s.cands, s.n, sizeof *s.cands, by_address);
+    s.lowest = s.cands[0].ptr;
+    for (size_t i = 0; i < s.n; i++) {
+        uintptr_t end = s.cands[i].ptr + (s.cands[i].size ? s.cands[i].size : 1);
+        if (end > s.highest)
+            s.highest = end;
+    }
+    if (find_reachable(sc, &s) < 0)
+        goto out;
+    *nout = 0;
+    for (size_t i = 0; i < s.n; i++)
+        if (!s.marked[i])
+            s.cands[(*nout)++] = s.cands[i];
+    *out = s.cands;
+    s.cands = NULL;
+    rc = 0;
+out:
+    tm_free(s.cands);
+    tm_free(s.marked);
+    tm_free(s.work);
+    return rc;
+}
+
+/* A snapshot holding one trace per leaked block, with the traceback the tracer recorded for it. */
+static tmtrace_snapshot *snapshot_of(const struct candidate *leaks, size_t n)
+{
+    int limit = tmtrace_get_traceback_limit();
+    tmtrace_snapshot *snap = tmtrace_snapshot_new(limit > 0 ? (unsigned)limit : 1);
+    int32_t *ids = tm_malloc((size_t)(limit > 0 ? limit : 1) * sizeof *ids);
+    if (!snap || !ids)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        tmtrace_traceback *tb = tmtrace_get_object_traceback((const void *)leaks[i].ptr);
+        size_t nframe = 0, total = 1;
+        if (tb) {
+            total = tmtrace_traceback_total_nframe(tb);
+            for (size_t k = tmtrace_traceback_nframe(tb); k-- > 0 && nframe < (size_t)limit;) {
+                const tmtrace_frame *f = tmtrace_traceback_frame(tb, k);
+                ids[nframe] = tmtrace_snapshot_add_frame(snap, f->filename, f->lineno, f->column, f->function,
+                                                         f->flags);
+                if (ids[nframe++] < 0) {
+                    tmtrace_traceback_free(tb);
+                    goto fail;
+                }
+            }
+            tmtrace_traceback_free(tb);
+        }
+        if (!nframe) /* freed meanwhile by a hidden pointer: tracemalloc's "<unknown>" frame */
+            ids[nframe++] = tmtrace_snapshot_add_frame(snap, "<unknown>", 0, 0, "", 0);
+        int32_t tb_id = tmtrace_snapshot_add_traceback(snap, ids, nframe, total);
+        if (ids[0] < 0 || tb_id < 0 || tmtrace_snapshot_add_trace(snap, 0, leaks[i].size, tb_id) < 0)
+            goto fail;
+    }
+    tm_free(ids);
+    return snap;
+fail:
+    tm_free(ids);
+    tmtrace_snapshot_free(snap);
+    return NULL;
+}
+
+int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
+{
+    if (!leaked)
+        return tm_error("leak check: tmtrace_leak_scope_end(NULL)");
+    *leaked = NULL;
+    pthread_mutex_lock(&scope_lock);
+    if (!nscopes) {
+        pthread_mutex_unlock(&scope_lock);
+        return tm_error("leak check: no open scope to end");
+    }
+    struct scope *sc = &scopes[nscopes - 1];
+    struct candidate *leaks = NULL;
+    size_t nleaks = 0;
+    int rc = sc->candidates.count ? take_leaks(sc, &leaks, &nleaks) : 0;
+    table_release(&sc->candidates);
+    tm_free(sc->foreign_tids);
+    nscopes--;
+    scope_generation++;
+    if (!nscopes)
+        __atomic_store_n(&tm_leak_check_active, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&scope_lock);
+    if (rc < 0)
+        return -1;
+    if (nleaks) {
+        *leaked = snapshot_of(leaks, nleaks);
+        if (!*leaked)
+            rc = -1;
+        else
+            rc = nleaks > INT32_MAX ? INT32_MAX : (int)nleaks;
+    }
+    tm_free(leaks);
+    return rc;
+}
+
+int tmtrace_leak_ignore_object(const void *ptr)
+{
+    pthread_mutex_lock(&scope_lock);
+    for (int i = nscopes - 1; i >= 0; i--) {
+        struct candidate *c = table_find(&scopes[i].candidates, (uintptr_t)ptr);
+        if (c) {
+            c->ignored = 1;
+            pthread_mutex_unlock(&scope_lock);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&scope_lock);
+    /* A block from before every open scope is a root already; anything else is a mistake worth naming. */
+    tmtrace_traceback *tb = tmtrace_get_object_traceback(ptr);
+    if (tb) {
+        tmtrace_traceback_free(tb);
+        return 0;
+    }
+    return tm_error("leak check: %p is not the start of a live traced heap block", ptr);
+}
+
+/* ---- options ------------------------------------------------------------------------------------------------ */
+
+/* Until flags.inc declares the leak options, they are read here from TMTRACE_OPTIONS (same syntax). */
+static void read_leak_option(const char *name, char *out, size_t outsize)
+{
+    const char *env = getenv("TMTRACE_OPTIONS");
+    size_t len = strlen(name);
+    for (const char *p = env; p && *p;) {
+        const char *end = p + strcspn(p, ":,");
+        if ((size_t)(end - p) > len && strncmp(p, name, len) == 0 && p[len] == '=') {
+            size_t n = (size_t)(end - p) - len - 1;
+            if (n >= outsize)
+                n = outsize - 1;
+            memcpy(out, p + len + 1, n);
+            out[n] = '\0';
+        }
+        p = *end ? end + 1 : end;
+    }
+}
+
+void tmtrace_get_leak_options(tmtrace_leak_options *out)
+{
+    static char threshold[32] = "0", limit[32] = "10", snapshot_dir[4096], suppressions[4096];
+    read_leak_option("leak_threshold", threshold, sizeof threshold);
+    read_leak_option("leak_report_limit", limit, sizeof limit);
+    read_leak_option("snapshot_dir", snapshot_dir, sizeof snapshot_dir);
+    read_leak_option("suppressions", suppressions, sizeof suppressions);
+    out->threshold = strtoll(threshold, NULL, 10);
+    out->report_limit = strtoll(limit, NULL, 10);
+    out->snapshot_dir = snapshot_dir;
+    out->suppressions = suppressions;
+}

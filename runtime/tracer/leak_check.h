@@ -1,0 +1,33 @@
+/* leak_check.h — the tracer's side of leak-check scopes (tmtrace_leak_scope_begin/end in tmtrace.h).
+ *
+ * While a scope is open, the record path tells leak_check.c about every domain-0 block it traces and every
+ * domain-0 block it is about to free, so that the end of a scope only looks at the blocks the scope allocated.
+ * Both notes cost one relaxed load when no scope is open. Call them OUTSIDE the trace table's locks (the scope
+ * end holds leak_check's lock while it walks the trace table), and call the free note BEFORE the block goes
+ * back to the allocator (so that no block can be unmapped while a scope end scans it).
+ */
+#ifndef TMTRACE_TRACER_LEAK_CHECK_H
+#define TMTRACE_TRACER_LEAK_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Non-zero while at least one scope is open. */
+extern int tm_leak_check_active __attribute__((visibility("hidden")));
+
+void tm_leak_check_record_alloc(uintptr_t ptr, size_t size) __attribute__((visibility("hidden")));
+void tm_leak_check_record_free(uintptr_t ptr) __attribute__((visibility("hidden")));
+
+static inline void tm_leak_check_note_alloc(uintptr_t ptr, size_t size)
+{
+    if (__builtin_expect(__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED), 0))
+        tm_leak_check_record_alloc(ptr, size);
+}
+
+static inline void tm_leak_check_note_free(uintptr_t ptr)
+{
+    if (__builtin_expect(__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED), 0))
+        tm_leak_check_record_free(ptr);
+}
+
+#endif
