@@ -1,0 +1,26 @@
+/* fork.c — fork safety: every tracer lock is taken before fork() and released in both processes, so the
+ * child never inherits a lock held by a thread that does not exist there, and keeps tracing. */
+#include <pthread.h>
+
+#include "tracer.h"
+
+static void before_fork(void)
+{
+    tm_self.busy++;
+    tm_traceback_lock();
+    tm_domains_lock_all();
+    tm_counters_lock();
+}
+
+static void after_fork(void)
+{
+    tm_counters_unlock();
+    tm_domains_unlock_all();
+    tm_traceback_unlock();
+    tm_self.busy--;
+}
+
+int tm_fork_handlers_install(void)
+{
+    return pthread_atfork(before_fork, after_fork, after_fork) == 0 ? 0 : -1;
+}

@@ -1,0 +1,99 @@
+/* interpose_new.c — every standard C++ operator new and delete (Itanium-mangled names, since the runtime is
+ * C; compiled with -fexceptions so that std::bad_alloc unwinds through it).
+ *
+ * new calls the real libstdc++ operator new (found with dlsym(RTLD_NEXT) on first use), so new-handlers and
+ * std::bad_alloc behave as always, and records the block itself with the size the program asked for. While
+ * the real operator runs, tm_self.suppress stops the malloc/aligned_alloc it calls from recording the same
+ * block again (aligned new would otherwise record its rounded-up size). delete needs nothing of libstdc++:
+ * it is free(), which forgets the block. */
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include "tracer.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+/* The next definition of `name` (libstdc++'s), looked up once; allocations dlsym makes are not traced. */
+static void *resolve(void **slot, const char *name)
+{
+    void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (TM_LIKELY(fn != NULL))
+        return fn;
+    tm_self.busy++;
+    fn = dlsym(RTLD_NEXT, name);
+    tm_self.busy--;
+    if (fn)
+        __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+    return fn;
+}
+
+/* No libstdc++ after us in the lookup order (it cannot throw bad_alloc for us): allocate directly. */
+static void *without_libstdcxx(const char *name, size_t size, size_t alignment, int nothrow)
+{
+    void *p = alignment ? __libc_memalign(alignment, size ? size : 1) : __libc_malloc(size ? size : 1);
+    if (!p && !nothrow) {
+        tm_log("fatal: %s: out of memory and no libstdc++ operator new to throw std::bad_alloc", name);
+        abort();
+    }
+    return p;
+}
+
+static void end_suppress(int *unused)
+{
+    (void)unused;
+    tm_self.suppress--;
+}
+
+/* One operator new: PARAMS/ARGS are its parameter list and argument list, SIZE and ALIGN name its size and
+ * alignment parameters (ALIGN 0 when unaligned), NOTHROW is 1 for the nothrow forms. */
+#define TM_DEFINE_NEW(mangled, PARAMS, ARGS, SIZE, ALIGN, NOTHROW)                                               \
+    void *mangled PARAMS                                                                                         \
+    {                                                                                                            \
+        static void *real_slot;                                                                                  \
+        void *(*real) PARAMS = (void *(*) PARAMS)resolve(&real_slot, #mangled);                                 \
+        if (!real)                                                                                               \
+            return recorded_new(without_libstdcxx(#mangled, SIZE, ALIGN, NOTHROW), SIZE);                        \
+        if (!tm_interposer_records())                                                                            \
+            return real ARGS;                                                                                    \
+        void *p;                                                                                                 \
+        {                                                                                                        \
+            int suppressing __attribute__((cleanup(end_suppress), unused)) = ++tm_self.suppress;                 \
+            p = real ARGS;                                                                                       \
+        }                                                                                                        \
+        return recorded_new(p, SIZE);                                                                            \
+    }
+
+static void *recorded_new(void *p, size_t size)
+{
+    if (p && tm_interposer_records())
+        tm_record(0, (uintptr_t)p, size);
+    return p;
+}
+
+typedef const void *nothrow_ref; /* const std::nothrow_t & */
+
+TM_DEFINE_NEW(_Znwm, (size_t size), (size), size, 0, 0)
+TM_DEFINE_NEW(_Znam, (size_t size), (size), size, 0, 0)
+TM_DEFINE_NEW(_ZnwmRKSt9nothrow_t, (size_t size, nothrow_ref nt), (size, nt), size, 0, 1)
+TM_DEFINE_NEW(_ZnamRKSt9nothrow_t, (size_t size, nothrow_ref nt), (size, nt), size, 0, 1)
+TM_DEFINE_NEW(_ZnwmSt11align_val_t, (size_t size, size_t align), (size, align), size, align, 0)
+TM_DEFINE_NEW(_ZnamSt11align_val_t, (size_t size, size_t align), (size, align), size, align, 0)
+TM_DEFINE_NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, (size_t size, size_t align, nothrow_ref nt), (size, align, nt),
+              size, align, 1)
+TM_DEFINE_NEW(_ZnamSt11align_val_tRKSt9nothrow_t, (size_t size, size_t align, nothrow_ref nt), (size, align, nt),
+              size, align, 1)
+
+/* delete, delete[], sized, nothrow, aligned, aligned+sized, aligned+nothrow: all free(). */
+void _ZdlPv(void *p) { free(p); }
+void _ZdaPv(void *p) { free(p); }
+void _ZdlPvm(void *p, size_t size) { (void)size; free(p); }
+void _ZdaPvm(void *p, size_t size) { (void)size; free(p); }
+void _ZdlPvRKSt9nothrow_t(void *p, nothrow_ref nt) { (void)nt; free(p); }
+void _ZdaPvRKSt9nothrow_t(void *p, nothrow_ref nt) { (void)nt; free(p); }
+void _ZdlPvSt11align_val_t(void *p, size_t align) { (void)align; free(p); }
+void _ZdaPvSt11align_val_t(void *p, size_t align) { (void)align; free(p); }
+void _ZdlPvmSt11align_val_t(void *p, size_t size, size_t align) { (void)size; (void)align; free(p); }
+void _ZdaPvmSt11align_val_t(void *p, size_t size, size_t align) { (void)size; (void)align; free(p); }
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, nothrow_ref nt) { (void)align; (void)nt; free(p); }
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, size_t align, nothrow_ref nt) { (void)align; (void)nt; free(p); }

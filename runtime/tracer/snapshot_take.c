@@ -1,0 +1,127 @@
+/* snapshot_take.c — tmtrace_take_snapshot() and tmtrace_get_object_traceback(): the live traces turned into
+ * the model's self-contained data (runtime/snapshot), through its public builder. Each shard is copied under
+ * its own lock, so allocations in other threads go on while a snapshot is taken (a block allocated or freed
+ * meanwhile may or may not be in it). */
+#include "tracer.h"
+
+struct snapshot_build {
+    tmtrace_snapshot *snap;
+    int32_t *traceback_ids; /* tracer traceback id -> snapshot id + 1 (0: not added yet) */
+    uint32_t ntracebacks;
+    struct tm_ptr_map frame_ids; /* site -> snapshot frame id */
+    int32_t *frame_buf;          /* TMTRACE_MAX_NFRAME entries */
+    unsigned domain;
+};
+
+static void site_to_frame(const tmtrace_site *site, tmtrace_frame *frame)
+{
+    frame->filename = site->filename ? site->filename : "?";
+    frame->lineno = site->lineno;
+    frame->column = site->column;
+    frame->function = site->function ? site->function : "";
+    frame->flags = (site->flags & TMTRACE_SITE_SYSTEM) ? TMTRACE_FRAME_SYSTEM : 0;
+}
+
+static int32_t frame_id(struct snapshot_build *b, const tmtrace_site *site)
+{
+    uintptr_t known;
+    if (tm_ptr_map_get(&b->frame_ids, (uintptr_t)site, &known))
+        return (int32_t)known;
+    tmtrace_frame f;
+    site_to_frame(site, &f);
+    int32_t id = tmtrace_snapshot_add_frame(b->snap, f.filename, f.lineno, f.column, f.function, f.flags);
+    if (id >= 0 && tm_ptr_map_put(&b->frame_ids, (uintptr_t)site, (uintptr_t)id) != 0)
+        return tm_error("out of tracer memory taking a snapshot");
+    return id;
+}
+
+static int32_t traceback_id(struct snapshot_build *b, uint32_t id)
+{
+    if (id < b->ntracebacks && b->traceback_ids[id])
+        return b->traceback_ids[id] - 1;
+    const struct tm_traceback *tb = tm_traceback_get(id);
+    for (uint32_t i = 0; i < tb->nframe; i++)
+        if ((b->frame_buf[i] = frame_id(b, tb->frames[i])) < 0)
+            return -1;
+    int32_t snap_id = tmtrace_snapshot_add_traceback(b->snap, b->frame_buf, tb->nframe, tb->total_nframe);
+    if (snap_id >= 0 && id < b->ntracebacks)
+        b->traceback_ids[id] = snap_id + 1;
+    return snap_id;
+}
+
+static int add_trace(void *ctx, uintptr_t ptr, uint64_t value)
+{
+    (void)ptr;
+    struct snapshot_build *b = ctx;
+    int32_t tb = traceback_id(b, tm_packed_traceback(value));
+    if (tb < 0)
+        return -1;
+    return tmtrace_snapshot_add_trace(b->snap, b->domain, tm_packed_size(value), tb);
+}
+
+static int add_domain(void *ctx, unsigned domain, struct tm_trace_map *map, const char *name)
+{
+    struct snapshot_build *b = ctx;
+    if (name && tmtrace_snapshot_set_domain_name(b->snap, domain, name) != 0)
+        return -1;
+    b->domain = domain;
+    if (map && tm_trace_map_each(map, add_trace, b) != 0)
+        return tm_error("out of memory taking a snapshot");
+    return 0;
+}
+
+tmtrace_snapshot *tmtrace_take_snapshot(void)
+{
+    tm_init();
+    if (!__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED)) {
+        tm_error("the tracemalloc module must be tracing memory to take a snapshot");
+        return NULL;
+    }
+    tm_self.busy++;
+    struct snapshot_build b = {0};
+    b.snap = tmtrace_snapshot_new((unsigned)tm_g.nframe);
+    b.ntracebacks = tm_traceback_count();
+    b.traceback_ids = tm_tracer_alloc((b.ntracebacks + 1) * sizeof *b.traceback_ids);
+    b.frame_buf = tm_tracer_alloc(TMTRACE_MAX_NFRAME * sizeof *b.frame_buf);
+    int rc = -1;
+    if (b.snap && b.traceback_ids && b.frame_buf) {
+        size_t current, peak;
+        tm_counters_get(&current, &peak);
+        tmtrace_snapshot_set_traced_memory(b.snap, current, peak);
+        rc = tm_domains_each(add_domain, &b);
+    } else {
+        tm_error("out of memory taking a snapshot");
+    }
+    tm_tracer_free(b.traceback_ids, (b.ntracebacks + 1) * sizeof *b.traceback_ids);
+    tm_tracer_free(b.frame_buf, TMTRACE_MAX_NFRAME * sizeof *b.frame_buf);
+    tm_ptr_map_free(&b.frame_ids);
+    if (rc != 0) {
+        tmtrace_snapshot_free(b.snap);
+        b.snap = NULL;
+    }
+    tm_self.busy--;
+    return b.snap;
+}
+
+tmtrace_traceback *tmtrace_get_object_traceback(const void *ptr)
+{
+    tm_init();
+    uint64_t value;
+    if (!__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED) || !ptr ||
+        !tm_trace_map_get(tm_trace_map_heap(), (uintptr_t)ptr, &value))
+        return NULL;
+    tm_self.busy++;
+    const struct tm_traceback *tb = tm_traceback_get(tm_packed_traceback(value));
+    tmtrace_frame *frames = tm_tracer_alloc(tb->nframe * sizeof *frames);
+    tmtrace_traceback *result = NULL;
+    if (frames) {
+        for (uint32_t i = 0; i < tb->nframe; i++)
+            site_to_frame(tb->frames[i], &frames[i]);
+        result = tmtrace_traceback_new(frames, tb->nframe, tb->total_nframe);
+        tm_tracer_free(frames, tb->nframe * sizeof *frames);
+    } else {
+        tm_error("out of tracer memory in tmtrace_get_object_traceback");
+    }
+    tm_self.busy--;
+    return result;
+}

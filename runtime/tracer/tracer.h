@@ -1,0 +1,211 @@
+/* tracer.h — declarations shared by the tracer's files (libtmtrace.so internals; not installed).
+ * Each group below names the file that owns it. */
+#ifndef TMTRACE_TRACER_H
+#define TMTRACE_TRACER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tmtrace/tmtrace.h>
+
+#include "common/error.h"
+#include "tmtrace_abi.h"
+
+#define TM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TM_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- options.c: TMTRACE_OPTIONS, declared in flags.inc ---- */
+#define TM_STR_OPTION_MAX 4096
+struct tm_options {
+#define TM_INT(name) int64_t name;
+#define TM_STR(name) char name[TM_STR_OPTION_MAX];
+#define TM_FLAG(name, kind, def, lo, hi, desc) kind(name)
+#include "flags.inc"
+#undef TM_FLAG
+#undef TM_INT
+#undef TM_STR
+};
+extern struct tm_options tm_opt TM_HIDDEN;
+/* Sets every option to its default, then applies `text` (may be NULL); with `warn`, logs bad input. */
+void tm_options_parse(const char *text, int warn) TM_HIDDEN;
+void tm_options_print_help(void) TM_HIDDEN;
+
+/* ---- log.c: where the runtime's messages go ---- */
+void tm_log_open(const char *log_path) TM_HIDDEN;
+/* Writes "tmtrace: <message>\n" without allocating. */
+void tm_log(const char *fmt, ...) TM_HIDDEN __attribute__((format(printf, 1, 2)));
+void tm_log_write(const char *text, size_t len) TM_HIDDEN;
+
+/* ---- init.c: global state, read on every allocation ---- */
+enum tm_mode {
+    TM_MODE_NONE,        /* not initialised yet */
+    TM_MODE_INTERPOSE,   /* our malloc/free/new/delete are the process's: they record */
+    TM_MODE_HOOKS,       /* a sanitizer owns malloc: its malloc/free hooks record */
+    TM_MODE_UNAVAILABLE, /* someone else owns malloc and offers no hooks: only tmtrace_track() traces */
+};
+struct tm_global {
+    int ready;   /* init finished */
+    int mode;    /* enum tm_mode */
+    int tracing; /* tmtrace_is_tracing() */
+    int nframe;  /* traceback limit */
+    int exact_peak;
+};
+extern struct tm_global tm_g TM_HIDDEN;
+/* Initialises the runtime once (options, log, interception mode); safe to call from any hook. */
+void tm_init(void) TM_HIDDEN;
+
+/* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
+#define TM_TB_CACHE_SIZE 64u
+struct tm_tb_cache_entry {
+    uint32_t hash;
+    uint32_t id_plus_one; /* 0: empty */
+};
+struct tm_counter_slot;
+struct tm_thread {
+    int busy;     /* inside the tracer: allocations made now (signal handlers, libc) are not recorded */
+    int suppress; /* inside an interposed operator new: the malloc beneath it must not record the block */
+    const tmtrace_site *pending_site; /* set by an entry point, consumed by the next record */
+    struct tm_counter_slot *slot;
+    const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
+    size_t frame_buf_cap;
+    struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
+};
+extern __thread struct tm_thread tm_self TM_HIDDEN __attribute__((tls_model("initial-exec")));
+
+/* ---- counters.c: traced memory (current, peak) from per-thread deltas ---- */
+void tm_counters_add(int64_t delta) TM_HIDDEN;
+void tm_counters_get(size_t *current, size_t *peak) TM_HIDDEN;
+void tm_counters_reset_peak(void) TM_HIDDEN;
+void tm_counters_clear(void) TM_HIDDEN;
+int tm_counters_init(void) TM_HIDDEN; /* creates the thread-exit key */
+void tm_counters_lock(void) TM_HIDDEN;
+void tm_counters_unlock(void) TM_HIDDEN;
+
+/* ---- tracer_memory.c: the tracer's own memory (untraced, counted, capped by max_memory) ---- */
+void *tm_tracer_alloc(size_t size) TM_HIDDEN; /* zeroed; NULL when out of memory or over max_memory */
+void tm_tracer_free(void *p, size_t size) TM_HIDDEN;
+size_t tm_tracer_memory(void) TM_HIDDEN;
+/* A block the tracer could not record: counted, and the first one prints a warning. */
+void tm_note_untraced(void) TM_HIDDEN;
+uint64_t tm_untraced_blocks(void) TM_HIDDEN;
+
+/* ---- trace_map.c: (ptr -> packed {size, traceback id}), sharded, one spinlock per shard ---- */
+struct tm_trace_map;
+#define TM_SIZE_BITS 40 /* a trace value packs the size (40 bits) and the traceback id (24 bits) */
+#define TM_MAX_TRACE_SIZE ((UINT64_C(1) << TM_SIZE_BITS) - 1)
+#define TM_MAX_TRACEBACKS (UINT32_C(1) << (64 - TM_SIZE_BITS))
+static inline uint64_t tm_pack(size_t size, uint32_t tb) { return (uint64_t)size | ((uint64_t)tb << TM_SIZE_BITS); }
+static inline size_t tm_packed_size(uint64_t v) { return (size_t)(v & TM_MAX_TRACE_SIZE); }
+static inline uint32_t tm_packed_traceback(uint64_t v) { return (uint32_t)(v >> TM_SIZE_BITS); }
+struct tm_trace_map *tm_trace_map_new(unsigned shard_bits) TM_HIDDEN;
+struct tm_trace_map *tm_trace_map_heap(void) TM_HIDDEN; /* domain 0 */
+/* 1: inserted; 2: replaced (*old set); -1: out of tracer memory. */
+int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint64_t *old) TM_HIDDEN;
+/* 1: removed (*value set); 0: absent. */
+int tm_trace_map_remove(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
+int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
+void tm_trace_map_clear(struct tm_trace_map *m) TM_HIDDEN;
+/* Calls fn for every entry, one shard at a time, each shard copied under its lock. Returns 0 or -1 (memory). */
+int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
+void tm_trace_map_lock_all(struct tm_trace_map *m) TM_HIDDEN;
+void tm_trace_map_unlock_all(struct tm_trace_map *m) TM_HIDDEN;
+
+/* ---- domains.c: which map holds a domain, domain names ---- */
+/* The map of `domain`, created on first use when `create`; NULL if absent / out of memory. */
+struct tm_trace_map *tm_domain_map(unsigned domain, int create) TM_HIDDEN;
+/* Calls fn(ctx, domain, map, name) for every domain that has a map or a name. */
+int tm_domains_each(int (*fn)(void *ctx, unsigned domain, struct tm_trace_map *map, const char *name), void *ctx) TM_HIDDEN;
+int tm_domain_set_name(unsigned domain, const char *name, int only_if_unnamed) TM_HIDDEN;
+void tm_domains_clear_traces(void) TM_HIDDEN;
+void tm_domains_lock_all(void) TM_HIDDEN;
+void tm_domains_unlock_all(void) TM_HIDDEN;
+
+/* ---- traceback_capture.c: the frames of an allocation happening now ---- */
+/* Writes at most `limit` frames, most recent first, into out; sets *total_nframe. Never returns 0 frames:
+ * with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
+size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
+                  size_t limit, uint32_t *total_nframe) TM_HIDDEN;
+extern const tmtrace_site tm_unknown_site TM_HIDDEN;
+
+/* ---- traceback_store.c: interned tracebacks, id -> frames ---- */
+struct tm_traceback {
+    uint32_t hash;
+    uint32_t total_nframe;
+    uint32_t nframe;
+    uint32_t reserved;
+    const tmtrace_site *frames[]; /* most recent first */
+};
+#define TM_NO_TRACEBACK UINT32_MAX
+/* The id of these frames, interned on first sight; TM_NO_TRACEBACK when out of tracer memory. */
+uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe) TM_HIDDEN;
+const struct tm_traceback *tm_traceback_get(uint32_t id) TM_HIDDEN;
+uint32_t tm_traceback_count(void) TM_HIDDEN;
+/* Copies every site record in [begin, end) that an interned traceback references into tracer memory. */
+void tm_traceback_relocate(const tmtrace_site *begin, const tmtrace_site *end) TM_HIDDEN;
+void tm_traceback_lock(void) TM_HIDDEN;
+void tm_traceback_unlock(void) TM_HIDDEN;
+
+/* ---- modules.c: instrumented modules ---- */
+/* 1 when site belongs to a module the runtime refused (ABI mismatch): its frames read "<unknown>". */
+int tm_site_is_rejected(const tmtrace_site *site) TM_HIDDEN;
+
+/* ---- record.c: the one recording path (interposers, hooks, entry points, tmtrace_track) ---- */
+/* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
+ * replacing an existing trace. Returns 0, or -1 if it could not (counted as untraced). */
+int tm_record(unsigned domain, uintptr_t ptr, size_t size) TM_HIDDEN;
+/* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
+int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old) TM_HIDDEN;
+/* Puts back a trace removed by tm_forget (a realloc that failed). */
+void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old) TM_HIDDEN;
+
+/* ---- pending site: set by an entry point for the allocation it is about to make ---- */
+static inline const tmtrace_site *tm_set_pending_site(const tmtrace_site *site)
+{
+    tm_self.pending_site = site;
+    return site;
+}
+static inline void tm_clear_pending_site(const tmtrace_site *const *unused)
+{
+    (void)unused;
+    tm_self.pending_site = NULL;
+}
+/* Declares a scope in which `site` is the pending site; cleared on return and on C++ unwinding. */
+#define TM_WITH_PENDING_SITE(site)                                                                               \
+    const tmtrace_site *tm_pending_scope_ __attribute__((cleanup(tm_clear_pending_site), unused)) =              \
+        tm_set_pending_site(site)
+
+/* ---- interposition: shared test of the interposers ---- */
+static inline int tm_interposer_records(void)
+{
+    if (TM_UNLIKELY(!__atomic_load_n(&tm_g.ready, __ATOMIC_ACQUIRE)))
+        tm_init();
+    return tm_g.mode == TM_MODE_INTERPOSE && __atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED) && !tm_self.busy &&
+           !tm_self.suppress;
+}
+
+/* ---- sanitizer_hooks.c ---- */
+int tm_sanitizer_hooks_present(void) TM_HIDDEN;
+int tm_sanitizer_hooks_install(void) TM_HIDDEN;
+
+/* ---- interpose_malloc.c ---- */
+int tm_process_malloc_is_ours(void) TM_HIDDEN;
+
+/* ---- exit_report.c ---- */
+void tm_exit_report(void) TM_HIDDEN;
+
+/* ---- fork.c ---- */
+int tm_fork_handlers_install(void) TM_HIDDEN;
+
+/* ---- ptr_map.c: small pointer -> value map for one-off passes (snapshots, module unloads) ---- */
+struct tm_ptr_map {
+    uintptr_t *keys;
+    uintptr_t *values;
+    size_t cap, count;
+};
+/* 1 and *value set when found, 0 otherwise. */
+int tm_ptr_map_get(const struct tm_ptr_map *m, uintptr_t key, uintptr_t *value) TM_HIDDEN;
+int tm_ptr_map_put(struct tm_ptr_map *m, uintptr_t key, uintptr_t value) TM_HIDDEN; /* 0 or -1 */
+void tm_ptr_map_free(struct tm_ptr_map *m) TM_HIDDEN;
+
+#endif
