@@ -1,0 +1,114 @@
+// The shadow-stack protocol of runtime/tmtrace_abi.h around calls that may allocate, nothing elsewhere, and the
+// site records (absolute file, line, column, function) of pushed calls and allocations.
+// RUN: %clang -O0 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o %t.ll
+// RUN: %FileCheck %s < %t.ll
+// RUN: %FileCheck %s --check-prefix=SITES -DFILE=%s < %t.ll
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+// SITES: @__tmtrace_sites = private constant [5 x { ptr, ptr, ptr, i32, i32, i32, i32 }]
+// SITES-SAME: [{ ptr, ptr, ptr, i32, i32, i32, i32 } { ptr @tmtrace.str, ptr @tmtrace.str.1, ptr null, i32 [[@LINE+12]], i32 39, i32 0, i32 0 },
+// SITES-SAME: { ptr, ptr, ptr, i32, i32, i32, i32 } { ptr @tmtrace.str, ptr @tmtrace.str.2, ptr null, i32 [[@LINE+19]], i32 3, i32 0, i32 0 },
+// SITES-SAME: { ptr, ptr, ptr, i32, i32, i32, i32 } { ptr @tmtrace.str, ptr @tmtrace.str.3, ptr null, i32 [[@LINE+27]], i32 10, i32 0, i32 0 },
+// SITES-SAME: { ptr, ptr, ptr, i32, i32, i32, i32 } { ptr @tmtrace.str, ptr @tmtrace.str.4, ptr null, i32 [[@LINE+29]], i32 41, i32 0, i32 0 },
+// SITES-SAME: { ptr, ptr, ptr, i32, i32, i32, i32 } { ptr @tmtrace.str, ptr @tmtrace.str.5, ptr null, i32 [[@LINE+32]], i32 5, i32 0, i32 0 }], align 8
+// SITES-NEXT: @tmtrace.str = private unnamed_addr constant [{{[0-9]+}} x i8] c"[[FILE]]\00", align 1
+// SITES-NEXT: @tmtrace.str.1 = private unnamed_addr constant [10 x i8] c"allocates\00", align 1
+// SITES-NEXT: @tmtrace.str.2 = private unnamed_addr constant [15 x i8] c"calls_external\00", align 1
+// SITES-NEXT: @tmtrace.str.3 = private unnamed_addr constant [17 x i8] c"calls_allocating\00", align 1
+// SITES-NEXT: @tmtrace.str.4 = private unnamed_addr constant [15 x i8] c"calls_indirect\00", align 1
+// SITES-NEXT: @tmtrace.str.5 = private unnamed_addr constant [21 x i8] c"repairs_after_setjmp\00", align 1
+// SITES: @llvm.global_ctors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 1, ptr @tmtrace.module_ctor, ptr null }]
+static char *allocates(void) { return malloc(4); }
+
+void external(void);
+static jmp_buf env;
+
+int leaf(int x) { return x * 3; }
+
+void calls_external(void) {
+  external();
+}
+
+// strlen is known not to allocate, leaf provably does not: no push, no entry load.
+size_t non_allocating(const char *s) { return strlen(s) + (size_t)leaf(2); }
+
+// Pushed: a call to a module function that allocates; not pushed: the leaf.
+char *calls_allocating(void) {
+  leaf(1);
+  return allocates();
+}
+
+void calls_indirect(void (*fn)(void)) { fn(); }
+
+void repairs_after_setjmp(void) {
+  if (setjmp(env) == 0)
+    external();
+}
+
+// The registration constructor passes the ABI version, the module's file and the bounds of the array.
+// SITES: define internal void @tmtrace.module_ctor()
+// SITES-NEXT: call i32 @__tmtrace_register_module(i32 1, ptr @tmtrace.str, ptr @__tmtrace_sites, ptr getelementptr inbounds ([5 x { ptr, ptr, ptr, i32, i32, i32, i32 }], ptr @__tmtrace_sites, i64 0, i64 5))
+// SITES: define internal void @tmtrace.module_dtor()
+// SITES-NEXT: call void @__tmtrace_unregister_module(ptr @__tmtrace_sites, ptr getelementptr inbounds ([5 x { ptr, ptr, ptr, i32, i32, i32, i32 }], ptr @__tmtrace_sites, i64 0, i64 5))
+
+// CHECK-LABEL: define {{.*}} @leaf(
+// CHECK-NOT: tmtrace
+// CHECK: ret i32
+
+// CHECK-LABEL: define {{.*}} @calls_external(
+// CHECK-NEXT: %[[TLS:[0-9]+]] = call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
+// CHECK-NEXT: %[[DEPTH:[0-9]+]] = getelementptr inbounds { i64, [256 x { ptr, i64 }] }, ptr %[[TLS]], i32 0, i32 0
+// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[DEPTH]]
+// CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
+// CHECK-NEXT: %[[SLOT:[0-9]+]] = and i64 %[[D0]], 255
+// CHECK-NEXT: %[[ENTRY:[0-9]+]] = getelementptr inbounds { i64, [256 x { ptr, i64 }] }, ptr %[[TLS]], i64 0, i32 1, i64 %[[SLOT]]
+// CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[ENTRY]], i32 0, i32 0
+// CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[ENTRY]], i32 0, i32 1
+// CHECK-NEXT: %[[FA:[0-9]+]] = call ptr @llvm.frameaddress.p0(i32 0)
+// CHECK-NEXT: %[[FRAME:[0-9]+]] = ptrtoint ptr %[[FA]] to i64
+// CHECK-NEXT: store i64 %[[D1]], ptr %[[DEPTH]]
+// CHECK-NEXT: fence syncscope("singlethread") seq_cst
+// CHECK-NEXT: store ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 1), ptr %[[SITE]]
+// CHECK-NEXT: store i64 %[[FRAME]], ptr %[[FRAMEFIELD]]
+// CHECK-NEXT: call void @external()
+// CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
+// CHECK-NEXT: ret void
+
+// CHECK-LABEL: define {{.*}} @non_allocating(
+// CHECK-NOT: tmtrace
+// CHECK: ret i64
+
+// CHECK-LABEL: define {{.*}} @calls_allocating(
+// CHECK-NOT: fence
+// CHECK: call i32 @leaf(i32 noundef 1)
+// CHECK-NEXT: store i64 %{{[0-9]+}}, ptr
+// CHECK-NEXT: fence
+// CHECK-NEXT: store ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 2)
+// CHECK-NEXT: store i64
+// CHECK-NEXT: call ptr @allocates()
+// CHECK-NEXT: store i64 %{{[0-9]+}}, ptr
+
+// The allocation carries its site as an argument and is not pushed (record 0: the constant folds to the array).
+// CHECK-LABEL: define internal ptr @allocates(
+// CHECK-NEXT: call noalias ptr @__tmtrace_malloc(i64 noundef 4, ptr @__tmtrace_sites)
+// CHECK-NEXT: ret ptr
+
+// CHECK-LABEL: define {{.*}} @calls_indirect(
+// CHECK: fence
+// CHECK-NEXT: store ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 3)
+// CHECK-NEXT: store i64
+// CHECK-NEXT: call void %{{[0-9]+}}()
+// CHECK-NEXT: store i64
+
+// setjmp itself is not pushed; after it (it returns twice) the depth is stored back.
+// CHECK-LABEL: define {{.*}} @repairs_after_setjmp(
+// CHECK-NOT: fence
+// CHECK: call i32 @_setjmp(ptr noundef @env)
+// CHECK-NEXT: store i64 %[[D0:[0-9]+]], ptr %[[DEPTH:[0-9]+]]
+// CHECK: fence
+// CHECK-NEXT: store ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 4)
+// CHECK-NEXT: store i64
+// CHECK-NEXT: call void @external()
+// CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
