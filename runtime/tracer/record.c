@@ -1,6 +1,7 @@
 /* record.c — the one recording path. Interposed malloc/new, the sanitizer hooks, the pass's entry points
  * (through the pending site) and tmtrace_track() all end here: capture the traceback, intern it, put the
  * trace in its domain's map, adjust the counters. */
+#include "leak_check.h"
 #include "tracer.h"
 
 #define TM_INLINE_FRAMES 64
@@ -49,6 +50,8 @@ int tm_record(unsigned domain, uintptr_t ptr, size_t size)
         put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old);
     if (put > 0) {
         tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+        if (domain == 0)
+            tm_leak_check_note_alloc(ptr, size); /* outside the map's locks, as leak_check.h asks */
         rc = 0;
     } else {
         tm_note_untraced();
@@ -64,6 +67,8 @@ int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
     if (!map)
         return 0;
     tm_self.busy++;
+    if (domain == 0)
+        tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
     int removed = tm_trace_map_remove(map, ptr, &value);
     if (removed)
         tm_counters_add(-(int64_t)tm_packed_size(value));
