@@ -354,6 +354,20 @@ void tmtrace_snapshot_set_traced_memory(tmtrace_snapshot *snap, size_t current, 
 
 /* ---- accessors ---- */
 
+size_t tm_snapshot_memory_usage(const tmtrace_snapshot *snap)
+{
+    const tm_id_set *sets[] = {&snap->string_set, &snap->frame_set, &snap->location_set, &snap->traceback_set,
+                               &snap->group_set};
+    size_t bytes = sizeof *snap + snap->arena.used_bytes;
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        bytes += sets[i]->slots ? (sets[i]->mask + 1) * sizeof *sets[i]->slots : 0;
+    bytes += snap->strings_cap * sizeof *snap->strings + snap->frames_cap * sizeof *snap->frames +
+             snap->locations_cap * sizeof *snap->locations + snap->tracebacks_cap * sizeof *snap->tracebacks +
+             snap->groups_cap * sizeof *snap->groups + snap->traces_cap * sizeof *snap->traces +
+             snap->domain_names_cap * sizeof *snap->domain_names;
+    return bytes;
+}
+
 unsigned tmtrace_snapshot_traceback_limit(const tmtrace_snapshot *snap)
 {
     return snap ? snap->traceback_limit : 0;

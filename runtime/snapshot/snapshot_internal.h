@@ -94,6 +94,9 @@ struct tmtrace_snapshot {
 /* Interns a string of len bytes; returns its id or TM_NO_ID (out of memory, error set). */
 uint32_t tm_snapshot_intern_string(tmtrace_snapshot *snap, const char *text, size_t len);
 
+/* Bytes of memory the snapshot holds (arena, tables, traces), for the memory budget and benchmarks. */
+size_t tm_snapshot_memory_usage(const tmtrace_snapshot *snap);
+
 /* Makes room for n more traces (loaders and filters know their count). Returns 0 or -1. */
 int tm_snapshot_reserve_traces(tmtrace_snapshot *snap, size_t n);
 

@@ -11,6 +11,8 @@
  *     F INCLUSIVE PATTERN LINENO ALL_FRAMES DOMAIN   (LINENO, DOMAIN: -1 for None)
  *     D INCLUSIVE DOMAIN
  *   format SNAP INDEX LIMIT MOST_RECENT_FIRST     Traceback.format of statistics(traceback)[INDEX]
+ *   domain SNAP DOMAIN NAME                      names a domain (prints nothing more)
+ *   dump SNAP PATH                               Snapshot.dump(PATH) (prints nothing more; tmtrace-diff tests)
  * Each query prints "# " and its line, then the result, one entry per line. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +172,12 @@ int main(int argc, char **argv)
             if (tmtrace_traceback_format(stats->items[index].traceback, atoi(f[3]), atoi(f[4]), stdout) < 0)
                 die("format failed", tmtrace_last_error());
             tmtrace_statistics_free(stats);
+        } else if (strcmp(f[0], "domain") == 0 && n == 4) {
+            if (tmtrace_snapshot_set_domain_name(snapshot_arg(f[1]), (unsigned)strtoul(f[2], NULL, 10), f[3]) < 0)
+                die("set_domain_name failed", tmtrace_last_error());
+        } else if (strcmp(f[0], "dump") == 0 && n == 3) {
+            if (tmtrace_snapshot_dump(snapshot_arg(f[1]), f[2]) < 0)
+                die("dump failed", tmtrace_last_error());
         } else {
             die("bad query", f[0]);
         }

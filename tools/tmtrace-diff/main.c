@@ -1,0 +1,191 @@
+/* main.c — tmtrace-diff: tracemalloc's snapshot reports from saved snapshots, for people and CI.
+ *   SNAP        "[ Top N ]" statistics          OLD NEW   "[ Top N differences ]" (NEW.compare_to(OLD))
+ *   DIR...      one row per test (gtest listener snapshots), most leaked bytes first
+ * Exit 0, 1 when --fail-over is exceeded, 2 on bad arguments or an unreadable snapshot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <tmtrace/tmtrace.h>
+
+#include "options.h"
+#include "render.h"
+#include "test_dirs.h"
+
+/* Loads a snapshot and applies the filters; prints why and returns NULL on failure. */
+static tmtrace_snapshot *load_filtered(const char *path, const struct diff_options *opts)
+{
+    tmtrace_snapshot *snap = tmtrace_snapshot_load(path);
+    if (!snap) {
+        fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
+        return NULL;
+    }
+    if (!opts->nfilters)
+        return snap;
+    tmtrace_snapshot *filtered = tmtrace_snapshot_filter_traces(snap, opts->filters, opts->nfilters);
+    tmtrace_snapshot_free(snap);
+    if (!filtered)
+        fprintf(stderr, "tmtrace-diff: %s: %s\n", path, tmtrace_last_error());
+    return filtered;
+}
+
+static void totals(const tmtrace_snapshot *snap, uint64_t *size, uint64_t *count)
+{
+    *size = 0;
+    *count = tmtrace_snapshot_ntraces(snap);
+    for (size_t i = 0; i < *count; i++) {
+        size_t s;
+        tmtrace_snapshot_trace(snap, i, NULL, &s, NULL);
+        *size += s;
+    }
+}
+
+static int over_budget(const struct diff_options *opts, int64_t total_size_diff)
+{
+    if (!opts->fail_over_given || total_size_diff <= 0 || (uint64_t)total_size_diff <= opts->fail_over)
+        return 0;
+    char text[64];
+    tmtrace_format_size(total_size_diff, 1, text, sizeof text);
+    fprintf(stderr, "tmtrace-diff: total size difference %lld B (%s) exceeds --fail-over %llu\n",
+            (long long)total_size_diff, text, (unsigned long long)opts->fail_over);
+    return 1;
+}
+
+static int statistics_mode(const struct diff_options *opts, const char *path)
+{
+    tmtrace_snapshot *snap = load_filtered(path, opts);
+    if (!snap)
+        return 2;
+    tmtrace_statistics *stats = tmtrace_snapshot_statistics(snap, opts->key, opts->cumulative);
+    int status = 2;
+    if (!stats) {
+        fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
+    } else {
+        uint64_t size, count;
+        totals(snap, &size, &count);
+        render_statistics(stdout, opts, stats, size, count);
+        status = over_budget(opts, (int64_t)size);
+    }
+    tmtrace_statistics_free(stats);
+    tmtrace_snapshot_free(snap);
+    return status;
+}
+
+static int compare_mode(const struct diff_options *opts, const char *old_path, const char *new_path)
+{
+    tmtrace_snapshot *old = load_filtered(old_path, opts);
+    tmtrace_snapshot *now = old ? load_filtered(new_path, opts) : NULL;
+    int status = 2;
+    tmtrace_statistic_diffs *diffs = now ? tmtrace_snapshot_compare_to(now, old, opts->key, opts->cumulative) : NULL;
+    if (now && !diffs) {
+        fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
+    } else if (diffs) {
+        uint64_t old_size, old_count, new_size, new_count;
+        totals(old, &old_size, &old_count);
+        totals(now, &new_size, &new_count);
+        int64_t size_diff = (int64_t)(new_size - old_size), count_diff = (int64_t)(new_count - old_count);
+        render_differences(stdout, opts, diffs, size_diff, count_diff);
+        status = over_budget(opts, size_diff);
+    }
+    tmtrace_statistic_diffs_free(diffs);
+    tmtrace_snapshot_free(now);
+    tmtrace_snapshot_free(old);
+    return status;
+}
+
+/* Most leaked bytes first, then most leaked blocks, then by name and directory so the order is stable. */
+static int row_order(const void *pa, const void *pb)
+{
+    const struct test_row *a = pa, *b = pb;
+    if (a->size_diff != b->size_diff)
+        return a->size_diff > b->size_diff ? -1 : 1;
+    if (a->count_diff != b->count_diff)
+        return a->count_diff > b->count_diff ? -1 : 1;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->directory, b->directory);
+}
+
+static int tests_mode(const struct diff_options *opts)
+{
+    struct test_row *rows;
+    size_t nrows;
+    int status = find_test_pairs(opts->operands, opts->noperands, &rows, &nrows);
+    if (status)
+        return status;
+    int64_t total_size = 0, total_count = 0;
+    for (size_t i = 0; i < nrows && !status; i++) {
+        struct test_row *r = &rows[i];
+        char *before = test_snapshot_path(r, BEFORE_SUFFIX), *after = test_snapshot_path(r, AFTER_SUFFIX);
+        r->before = before ? load_filtered(before, opts) : NULL;
+        r->after = r->before && after ? load_filtered(after, opts) : NULL;
+        free(before);
+        free(after);
+        if (!r->after) {
+            status = 2;
+            break;
+        }
+        r->diffs = tmtrace_snapshot_compare_to(r->after, r->before, opts->key, opts->cumulative);
+        if (!r->diffs) {
+            fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
+            status = 2;
+            break;
+        }
+        uint64_t bs, bc, as, ac;
+        totals(r->before, &bs, &bc);
+        totals(r->after, &as, &ac);
+        r->size_diff = (int64_t)(as - bs);
+        r->count_diff = (int64_t)(ac - bc);
+        total_size += r->size_diff;
+        total_count += r->count_diff;
+    }
+    if (!status) {
+        qsort(rows, nrows, sizeof *rows, row_order);
+        render_tests(stdout, opts, rows, nrows, total_size, total_count);
+        status = over_budget(opts, total_size);
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        tmtrace_statistic_diffs_free(rows[i].diffs);
+        tmtrace_snapshot_free(rows[i].before);
+        tmtrace_snapshot_free(rows[i].after);
+        free(rows[i].name);
+    }
+    free(rows);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct diff_options opts;
+    int status = parse_options(argc, argv, &opts);
+    if (status) {
+        free_options(&opts);
+        return status == 1 ? 0 : 2;
+    }
+    size_t ndirs = 0;
+    for (size_t i = 0; i < opts.noperands; i++) {
+        struct stat st;
+        ndirs += stat(opts.operands[i], &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (ndirs && ndirs != opts.noperands) {
+        fputs("tmtrace-diff: give either snapshot files or test directories, not both\n"
+              "Try 'tmtrace-diff --help'.\n", stderr);
+        status = 2;
+    } else if (ndirs) {
+        status = tests_mode(&opts);
+    } else if (opts.noperands == 1) {
+        status = statistics_mode(&opts, opts.operands[0]);
+    } else if (opts.noperands == 2) {
+        status = compare_mode(&opts, opts.operands[0], opts.operands[1]);
+    } else {
+        fprintf(stderr, "tmtrace-diff: too many snapshots (%zu); give one or two\nTry 'tmtrace-diff --help'.\n",
+                opts.noperands);
+        status = 2;
+    }
+    if (fflush(stdout) != 0 && status != 2) {
+        perror("tmtrace-diff: stdout");
+        status = 2;
+    }
+    free_options(&opts);
+    return status;
+}

@@ -1,0 +1,28 @@
+/* render.h — tmtrace-diff's output: statistics, differences and per-test rows, as text or JSON. */
+#ifndef TMTRACE_DIFF_RENDER_H
+#define TMTRACE_DIFF_RENDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <tmtrace/tmtrace.h>
+
+#include "options.h"
+
+struct test_row {
+    char *name;       /* Suite.Test */
+    char *directory;
+    int64_t size_diff; /* after - before, all traces kept by the filters */
+    int64_t count_diff;
+    tmtrace_statistic_diffs *diffs; /* compare_to(after, before); its first item is the top difference */
+    tmtrace_snapshot *before, *after;
+};
+
+void render_statistics(FILE *out, const struct diff_options *opts, const tmtrace_statistics *stats,
+                       uint64_t total_size, uint64_t total_count);
+void render_differences(FILE *out, const struct diff_options *opts, const tmtrace_statistic_diffs *diffs,
+                        int64_t total_size_diff, int64_t total_count_diff);
+void render_tests(FILE *out, const struct diff_options *opts, const struct test_row *rows, size_t nrows,
+                  int64_t total_size_diff, int64_t total_count_diff);
+
+#endif
