@@ -4,6 +4,7 @@
 #include "RewriteAllocations.h"
 
 #include "AllocationFunctions.h"
+#include "PreserveRecursion.h"
 #include "UserAllocators.h"
 
 #include "llvm/IR/AttributeMask.h"
@@ -136,7 +137,7 @@ static std::string trackUserAllocatorCall(CallBase &Call, const UserAllocator &U
   return "";
 }
 
-PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &) {
+PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &AM) {
   if (M.getNamedMetadata(RewrittenMarker))
     return PreservedAnalyses::all();
   M.getOrInsertNamedMetadata(RewrittenMarker);
@@ -166,8 +167,9 @@ PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &
       if (const AllocationFunction *Alloc = lookupAllocationFunction(*Callee))
         AllocationCalls.emplace_back(Call, Alloc);
     }
+  bool MarkedRecursion = preserveRecursion(M, AM);
   if (AllocationCalls.empty() && UserCalls.empty())
-    return PreservedAnalyses::all();
+    return MarkedRecursion ? PreservedAnalyses::none() : PreservedAnalyses::all();
 
   for (auto &[Call, User] : UserCalls) {
     std::string Problem = trackUserAllocatorCall(*Call, *User);

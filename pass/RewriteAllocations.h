@@ -1,6 +1,6 @@
 // RewriteAllocations.h — the early module pass (PipelineStart, every -O level): allocation calls become calls
 // to the runtime's entry points, user allocator calls get track/untrack calls, all with a null placeholder site
-// that DescribeSites fills in once inlining is done.
+// that DescribeSites fills in once inlining is done; recursive calls are kept calls (PreserveRecursion.h).
 #ifndef TMTRACE_PASS_REWRITEALLOCATIONS_H
 #define TMTRACE_PASS_REWRITEALLOCATIONS_H
 

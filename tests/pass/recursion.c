@@ -1,0 +1,28 @@
+// Recursion stays recursion at -O2: calls within a call-graph cycle are notail, so tail-recursion elimination
+// keeps each level a (pushed) call and tracebacks show every level.
+// RUN: %clang -O2 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s
+// RUN: %clang -O2 -gline-directives-only -S -emit-llvm %s -o - | %FileCheck %s --check-prefix=PLAIN
+#include <stdlib.h>
+
+// CHECK-LABEL: define {{.*}} @build(
+// CHECK: fence
+// CHECK-NEXT: store ptr
+// CHECK-NEXT: store i64
+// CHECK-NEXT: notail call ptr @build(
+// Without the plugin the recursion becomes a loop.
+// PLAIN-LABEL: define {{.*}} @build(
+// PLAIN-NOT: call ptr @build(
+// PLAIN: ret ptr
+void *build(int depth) {
+  if (depth == 0)
+    return malloc(32);
+  return build(depth - 1);
+}
+
+// Mutual recursion too: the calls of the cycle are marked before inlining merges pong into ping, so the
+// resulting self-call stays a call.
+// CHECK-LABEL: define {{.*}} @ping(
+// CHECK: notail call ptr @ping(
+void *pong(int depth);
+void *ping(int depth) { return depth == 0 ? malloc(1) : pong(depth - 1); }
+void *pong(int depth) { return depth == 0 ? malloc(2) : ping(depth - 1); }
