@@ -13,6 +13,16 @@
 #include "render.h"
 #include "test_dirs.h"
 
+static tmtrace_snapshot *replace_filtered(tmtrace_snapshot *snap, const char *path, const tmtrace_filter *filters,
+                                          size_t n)
+{
+    tmtrace_snapshot *filtered = tmtrace_snapshot_filter_traces(snap, filters, n);
+    tmtrace_snapshot_free(snap);
+    if (!filtered)
+        fprintf(stderr, "tmtrace-diff: %s: %s\n", path, tmtrace_last_error());
+    return filtered;
+}
+
 /* Loads a snapshot and applies the filters; prints why and returns NULL on failure. */
 static tmtrace_snapshot *load_filtered(const char *path, const struct diff_options *opts)
 {
@@ -21,13 +31,12 @@ static tmtrace_snapshot *load_filtered(const char *path, const struct diff_optio
         fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
         return NULL;
     }
-    if (!opts->nfilters)
-        return snap;
-    tmtrace_snapshot *filtered = tmtrace_snapshot_filter_traces(snap, opts->filters, opts->nfilters);
-    tmtrace_snapshot_free(snap);
-    if (!filtered)
-        fprintf(stderr, "tmtrace-diff: %s: %s\n", path, tmtrace_last_error());
-    return filtered;
+    /* Two passes: filters of one filter_traces() call are OR-ed for inclusion, the domain must AND. */
+    if (opts->nfilters)
+        snap = replace_filtered(snap, path, opts->filters, opts->nfilters);
+    if (snap && opts->domain_given)
+        snap = replace_filtered(snap, path, &opts->domain, 1);
+    return snap;
 }
 
 static void totals(const tmtrace_snapshot *snap, uint64_t *size, uint64_t *count)

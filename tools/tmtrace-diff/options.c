@@ -17,7 +17,7 @@ static const char USAGE[] =
     "  --limit N                        show the top N entries (default 10; 0: all; tests: all)\n"
     "  --include PATTERN                keep traces allocated in files matching PATTERN (fnmatch; repeatable)\n"
     "  --exclude PATTERN                drop traces allocated in files matching PATTERN (repeatable)\n"
-    "  --domain D                       keep only traces of domain D\n"
+    "  --domain D                       keep only traces of domain D (and of those, what the patterns keep)\n"
     "  --format text|json               output format (default text)\n"
     "  --fail-over BYTES                exit 1 when the total size difference exceeds BYTES\n"
     "  --help, --version\n"
@@ -120,8 +120,8 @@ int parse_options(int argc, char **argv, struct diff_options *opts)
             uint64_t d;
             if (parse_number(value, &d) < 0 || d > UINT32_MAX)
                 return usage_error("bad --domain '%s' (expected a domain number)", value ? value : "");
-            if (add_filter(opts, (tmtrace_filter){1, NULL, -1, 0, (int64_t)d}))
-                return 2;
+            opts->domain = (tmtrace_filter){1, NULL, -1, 0, (int64_t)d};
+            opts->domain_given = 1;
         } else if ((value = option_value(argc, argv, &i, "--format", &matched)) || matched) {
             if (value && strcmp(value, "text") == 0)
                 opts->format = FORMAT_TEXT;

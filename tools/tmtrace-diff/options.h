@@ -14,8 +14,10 @@ struct diff_options {
     int cumulative;
     size_t limit;        /* 0: no limit */
     int limit_given;
-    tmtrace_filter *filters; /* --include, --exclude, --domain in command-line order */
+    tmtrace_filter *filters; /* --include and --exclude in command-line order: any include, every exclude */
     size_t nfilters;
+    int domain_given; /* --domain restricts what the filename filters keep */
+    tmtrace_filter domain;
     enum output_format format;
     int fail_over_given;
     uint64_t fail_over;
