@@ -28,6 +28,10 @@ void LeakListener::Install()
     if (installed)
         return;
     installed = new LeakListener;
+    // Installed before main (or from main): GoogleTest runs every environment, suite and test in frames below
+    // this one, so only the stack above it is a root. Below, dead slots hold whatever the last test's frames
+    // left there, which would hide its leaks.
+    installed->stack_root_ = __builtin_frame_address(0);
     ::testing::UnitTest::GetInstance()->listeners().Append(installed);
 }
 
@@ -54,7 +58,7 @@ void LeakListener::OnTestProgramStart(const ::testing::UnitTest &)
 
 void LeakListener::OpenScope()
 {
-    Scope scope{tmtrace_leak_scope_begin() >= 0, getpid()};
+    Scope scope{tmtrace_leak_scope_begin_below(stack_root_) >= 0, getpid()};
     if (!scope.open && !warned_off_) {
         warned_off_ = true;
         Warn(std::string("leak checks are off: ") + tmtrace_last_error());

@@ -49,6 +49,7 @@ private:
     void Warn(const std::string &message);
 
     bool configured_ = false;
+    const void *stack_root_ = nullptr;  // see Install()
     std::int64_t threshold_ = 0;
     std::size_t report_limit_ = 10;
     std::string snapshot_dir_;

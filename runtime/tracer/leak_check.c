@@ -11,7 +11,8 @@
  *
  * Reachability, as LeakSanitizer defines it. Roots: writable segments and this thread's TLS blocks of every
  * loaded module (but libtmtrace's own), the stack of the thread that opened the scope above the point where it
- * opened it, the stacks (and so the static TLS) of every other thread from its stack pointer up, every block
+ * opened it (or above the stack root it named: dead slots below may still hold pointers the scope dropped,
+ * which would hide its leaks), the stacks (and so the static TLS) of every other thread from its stack pointer up, every block
  * that is not a candidate of the ending scope (blocks alive before the scope, blocks of outer scopes, blocks of
  * other threads) and candidates the program marked with tmtrace_leak_ignore_object(). Any aligned word that
  * points into a candidate, interior pointers included, makes it reachable, and reachable candidates are scanned
@@ -22,6 +23,7 @@
 #include "leak_check.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -472,6 +474,44 @@ static uintptr_t mapping_end(uintptr_t addr)
     return 0;
 }
 
+/* sizeof(struct pthread), which glibc exports for libthread_db; a generous bound if it is missing. */
+static size_t thread_descriptor_size(void)
+{
+    static size_t size;
+    if (!size) {
+        const uint32_t *exported = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+        size = exported ? *exported : 4096;
+    }
+    return size;
+}
+
+/* Calls fn(begin, end) for every private, anonymous, writable mapping in maps_text. */
+static void each_anonymous_mapping(void (*fn)(void *arg, uintptr_t b, uintptr_t e), void *arg)
+{
+    for (const char *line = maps_text; line && *line;) {
+        char *rest;
+        uintptr_t b = strtoull(line, &rest, 16);
+        uintptr_t e = strtoull(rest + 1, &rest, 16);
+        const char *perms = rest + 1;
+        const char *eol = strchr(line, '\n');
+        /* "rw-p OFFSET DEV INODE [PATH]": anonymous means inode 0 and no path. */
+        const char *field = perms;
+        for (int i = 0; i < 3 && field; i++) {
+            field = strchr(field, ' ');
+            if (field)
+                field++;
+        }
+        if (field && strncmp(perms, "rw-p", 4) == 0 && field[0] == '0' && field[1] == ' ') {
+            const char *path = field + 1;
+            while (*path == ' ')
+                path++;
+            if (path == eol || *path == '\0' || *path == '\n')
+                fn(arg, b, e);
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+}
+
 /* ---- the reachability scan ------------------------------------------------------------------------------ */
 
 struct scan {
@@ -531,6 +571,24 @@ static void flood(struct scan *s)
     }
 }
 
+/* A thread descriptor that glibc keeps with a cached stack (a joined thread's) still owns that thread's DTV
+ * and pthread-key blocks, which glibc reuses for the next thread: they are not leaks. glibc puts the
+ * descriptor at the top of the stack mapping, and its header points to itself twice (tcb and self). */
+static void scan_cached_thread_descriptor(void *arg, uintptr_t b, uintptr_t e)
+{
+    struct scan *s = arg;
+    size_t size = thread_descriptor_size();
+    if (e - b < 16384 || e - b < size + 4096)
+        return;
+    for (uintptr_t pd = (e - size) & ~(uintptr_t)63; pd + 4096 >= e - size && pd >= b; pd -= 64) {
+        const uintptr_t *header = (const uintptr_t *)pd;
+        if (header[0] == pd && header[2] == pd) {
+            scan_range(s, pd, pd + size);
+            return;
+        }
+    }
+}
+
 struct heap_roots {
     struct range_list *roots;
     const struct candidate_table *skip; /* the ending scope's candidates are not roots */
@@ -558,6 +616,7 @@ static int find_reachable(struct scope *sc, struct scan *s)
             s->marked[i] = 1;
             s->work[s->nwork++] = i;
         }
+    (void)thread_descriptor_size(); /* dlsym before stopping: it takes the loader's lock */
     if (read_maps() < 0) /* before stopping: a stopped thread may hold the allocator's locks */
         goto out;
     stop_world();
@@ -565,6 +624,15 @@ static int find_reachable(struct scope *sc, struct scan *s)
         uintptr_t here = (uintptr_t)&roots;
         uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here ? sc->owner_stack_top : here;
         scan_range(s, own, mapping_end(own));
+        /* Its thread descriptor: pthread_setspecific values live there (GoogleTest's per-thread reporters). A
+         * non-main thread's descriptor lies at the top of its stack mapping, scanned above; the main thread's
+         * was allocated by the loader, outside any module and any traced block. */
+        uintptr_t descriptor = (uintptr_t)pthread_self();
+        uintptr_t descriptor_end = mapping_end(descriptor);
+        if (descriptor_end > descriptor + thread_descriptor_size())
+            descriptor_end = descriptor + thread_descriptor_size();
+        scan_range(s, descriptor, descriptor_end);
+        each_anonymous_mapping(scan_cached_thread_descriptor, s);
         for (size_t i = 0; i < world.n; i++)
             if (world.threads[i].tid && __atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE))
                 scan_range(s, world.threads[i].sp, mapping_end(world.threads[i].sp));
@@ -588,6 +656,11 @@ static void register_fork_handlers(void)
 
 int tmtrace_leak_scope_begin(void)
 {
+    return tmtrace_leak_scope_begin_below(__builtin_frame_address(0));
+}
+
+int tmtrace_leak_scope_begin_below(const void *stack_root)
+{
     static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
     pthread_once(&fork_handlers_once, register_fork_handlers);
     if (!tmtrace_is_tracing())
@@ -608,7 +681,8 @@ int tmtrace_leak_scope_begin(void)
         if (tids[i] != self)
             tids[nforeign++] = tids[i];
     scopes[nscopes] = (struct scope){.owner_tid = self,
-                                     .owner_stack_top = (uintptr_t)__builtin_frame_address(0),
+                                     .owner_stack_top = (uintptr_t)(stack_root ? stack_root
+                                                                               : __builtin_frame_address(0)),
                                      .foreign_tids = tids,
                                      .nforeign = nforeign,
                                      .foreign_cap = cap};
