@@ -209,6 +209,10 @@ int tmtrace_set_domain_name(unsigned domain, const char *name);
  * threads started from now on belong to it; threads that already existed are not the scope's. Returns the
  * scope's depth (0 for the outermost), or -1 (tracing off, too deep). */
 int tmtrace_leak_scope_begin(void);
+/* The same, but the calling thread's stack counts as a root only from stack_root upwards: an address in a frame
+ * that encloses the scope and outlives it (a test runner's), so that stale pointers left in dead stack slots
+ * by the scope's own code cannot hide its leaks. NULL means from this call, as tmtrace_leak_scope_begin(). */
+int tmtrace_leak_scope_begin_below(const void *stack_root);
 /* Ends the innermost scope (on the thread that opened it) and finds its leaks: blocks it allocated that are
  * still alive and that nothing reaches, LeakSanitizer-style (roots: writable data of every module, thread
  * stacks and TLS, every block that is not the scope's, ignored objects; interior pointers count). Returns the
