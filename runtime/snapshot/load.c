@@ -244,6 +244,8 @@ static int read_traces(struct reader *r, tmtrace_snapshot *snap, const struct ma
         fail(r, "corrupt: %llu traces do not match the %zu bytes left", (unsigned long long)n, remaining(r));
         return -1;
     }
+    if (n == 0)
+        return 0;
     if (tm_snapshot_reserve_traces(snap, (size_t)n) < 0)
         return -1;
     struct tm_trace *out = snap->traces + snap->ntraces;
