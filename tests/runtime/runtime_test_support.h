@@ -1,0 +1,101 @@
+// runtime_test_support.h — helpers shared by the tracer's gtest files: traced-memory deltas, the frames of a
+// block as "file:line" strings, hand-built site records and shadow-stack pushes that follow tmtrace_abi.h.
+#ifndef TMTRACE_TESTS_RUNTIME_SUPPORT_H
+#define TMTRACE_TESTS_RUNTIME_SUPPORT_H
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <tmtrace/tmtrace.h>
+
+#include "tmtrace_abi.h"
+
+namespace tmtest {
+
+// Makes p visible to the outside world, so that the optimizer cannot drop an allocation/free pair.
+inline void Escape(const void *p)
+{
+    asm volatile("" : : "r"(p) : "memory");
+}
+
+inline size_t Current()
+{
+    size_t current = 0, peak = 0;
+    tmtrace_get_traced_memory(&current, &peak);
+    return current;
+}
+
+inline size_t Peak()
+{
+    size_t current = 0, peak = 0;
+    tmtrace_get_traced_memory(&current, &peak);
+    return peak;
+}
+
+// The frames of the traced block at p, most recent first, as "file:line"; {"untraced"} if it is not traced.
+inline std::vector<std::string> FramesOf(const void *p, size_t *total_nframe = nullptr)
+{
+    tmtrace_traceback *tb = tmtrace_get_object_traceback(p);
+    if (!tb)
+        return {"untraced"};
+    std::vector<std::string> frames;
+    size_t n = tmtrace_traceback_nframe(tb);
+    for (size_t i = n; i-- > 0;) {
+        const tmtrace_frame *f = tmtrace_traceback_frame(tb, i);
+        frames.push_back(std::string(f->filename) + ":" + std::to_string(f->lineno));
+    }
+    if (total_nframe)
+        *total_nframe = tmtrace_traceback_total_nframe(tb);
+    tmtrace_traceback_free(tb);
+    return frames;
+}
+
+inline tmtrace_site Site(const char *file, uint32_t line, const tmtrace_site *inlined_at = nullptr)
+{
+    return tmtrace_site{file, "fn", inlined_at, line, 1, 0, 0};
+}
+
+// One push of the shadow stack exactly as instrumented code does it; popped when the object dies.
+class ShadowPush {
+public:
+    ShadowPush(const tmtrace_site *site, uintptr_t frame) : d0_(__tmtrace_shadow.depth)
+    {
+        __tmtrace_shadow.depth = d0_ + 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        __tmtrace_shadow.entries[d0_ & TMTRACE_SHADOW_MASK] = {site, frame};
+    }
+    ~ShadowPush() { __tmtrace_shadow.depth = d0_; }
+    ShadowPush(const ShadowPush &) = delete;
+    ShadowPush &operator=(const ShadowPush &) = delete;
+
+private:
+    uintptr_t d0_;
+};
+
+// Every test starts and ends tracing at frames=1 with no traces of its own making left behind.
+class TracerTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        saved_depth_ = __tmtrace_shadow.depth;
+        __tmtrace_shadow.depth = 0;
+        tmtrace_stop();
+        ASSERT_EQ(tmtrace_start(Frames()), 0) << tmtrace_last_error();
+    }
+    void TearDown() override
+    {
+        __tmtrace_shadow.depth = saved_depth_;
+        tmtrace_stop();
+        tmtrace_start(1);
+    }
+    virtual int Frames() const { return 1; }
+
+private:
+    uintptr_t saved_depth_ = 0;
+};
+
+} // namespace tmtest
+
+#endif

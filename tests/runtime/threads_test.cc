@@ -1,0 +1,121 @@
+// threads_test.cc — several threads allocating and freeing each other's blocks: every block is traced once,
+// the sum of the traces' sizes equals current, and thread exit keeps the counters right.
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <thread>
+
+#include "runtime_test_support.h"
+
+namespace {
+
+using tmtest::Current;
+using tmtest::Peak;
+
+// A thread's first creation makes glibc allocate (and keep, with the cached stack) its TLS vector through
+// malloc: create and join `n` threads first, so that measured runs reuse cached stacks and allocate nothing
+// beyond what the test does.
+class Threads : public tmtest::TracerTest {
+protected:
+    static void WarmUp(int n)
+    {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < n; i++)
+            threads.emplace_back([] {});
+        for (auto &t : threads)
+            t.join();
+    }
+};
+
+size_t SnapshotHeapBytes()
+{
+    tmtrace_snapshot *snap = tmtrace_take_snapshot();
+    size_t bytes = 0;
+    for (size_t i = 0; snap && i < tmtrace_snapshot_ntraces(snap); i++) {
+        unsigned domain;
+        size_t size;
+        const tmtrace_traceback *tb;
+        tmtrace_snapshot_trace(snap, i, &domain, &size, &tb);
+        bytes += size;
+    }
+    tmtrace_snapshot_free(snap);
+    return bytes;
+}
+
+TEST_F(Threads, CrossThreadFreesKeepTracesAndCountersConsistent)
+{
+    constexpr int kThreads = 4, kBlocks = 20000;
+    // Thread t allocates kBlocks blocks into its row; then thread t frees the even blocks of row (t+1) % 4.
+    static void *rows[kThreads][kBlocks];
+    std::atomic<int> allocated{0};
+    WarmUp(kThreads);
+    size_t before = Current();
+    auto work = [&](int t) {
+        for (int i = 0; i < kBlocks; i++)
+            rows[t][i] = malloc(1 + (size_t)(t * kBlocks + i) % 97);
+        allocated++;
+        while (allocated.load() < kThreads) {
+        }
+        int victim = (t + 1) % kThreads;
+        for (int i = 0; i < kBlocks; i += 2)
+            free(rows[victim][i]);
+    };
+    std::vector<std::thread> threads; // std::thread's own state is freed by join()
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; t++)
+        threads.emplace_back(work, t);
+    for (auto &th : threads)
+        th.join();
+    threads.clear();
+    threads.shrink_to_fit();
+    size_t expected = 0;
+    for (int t = 0; t < kThreads; t++)
+        for (int i = 1; i < kBlocks; i += 2)
+            expected += 1 + (size_t)(t * kBlocks + i) % 97;
+    EXPECT_EQ(Current() - before, expected);
+    EXPECT_EQ(SnapshotHeapBytes(), Current());
+    EXPECT_GE(Peak(), Current());
+    for (int t = 0; t < kThreads; t++)
+        for (int i = 1; i < kBlocks; i += 2)
+            free(rows[t][i]);
+    EXPECT_EQ(Current(), before);
+}
+
+TEST_F(Threads, BlocksOutliveTheirThread)
+{
+    WarmUp(1);
+    size_t before = Current();
+    void *block = nullptr;
+    std::thread t([&] { block = malloc(777); });
+    t.join();
+    EXPECT_EQ(Current() - before, 777u);
+    free(block);
+    EXPECT_EQ(Current(), before);
+}
+
+TEST_F(Threads, ManyShortThreadsReuseTheirCounters)
+{
+    WarmUp(1);
+    size_t before = Current();
+    for (int round = 0; round < 50; round++) {
+        pthread_t t;
+        ASSERT_EQ(pthread_create(&t, nullptr, [](void *) -> void * { return malloc(10); }, nullptr), 0);
+        void *block;
+        pthread_join(t, &block);
+        free(block);
+    }
+    EXPECT_EQ(Current(), before);
+}
+
+TEST_F(Threads, ExactPeakWithOneThreadAfterOthersExited)
+{
+    std::thread([] { free(malloc(100000)); }).join();
+    tmtrace_reset_peak();
+    size_t base = Current();
+    void *a = malloc(5000);
+    free(a);
+    EXPECT_EQ(Peak(), base + 5000);
+}
+
+} // namespace
