@@ -4,8 +4,9 @@
  * With tmtrace on (the last of -fsanitize=...tmtrace... / -fno-sanitize=...tmtrace... wins), a compile gets the
  * pass plugin (and -gline-directives-only when the user chose no -g level), a link gets the runtime
  * (-ltmtrace with an rpath), and nothing is added to commands that neither compile nor link (-E, -M, -MM,
- * --version, -###, -print-*). Plugin and runtime are found relative to this executable, so the build tree
- * (build/bin, build/lib) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
+ * --version, -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found,
+ * as clang finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
+ * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
  * (TMTRACE_CLANGXX for tmtrace-clang++) names another; a compiler that is not clang 19 gets a clear error,
  * since the plugin only loads into the clang major it was built for. */
 #define _GNU_SOURCE
@@ -26,6 +27,9 @@ extern char **environ;
 #endif
 #ifndef TMTRACE_REL_LIBDIR /* from bin/ to the install tree's lib/ (e.g. "../lib") */
 #define TMTRACE_REL_LIBDIR "../lib"
+#endif
+#ifndef TMTRACE_REL_INCLUDEDIR /* from bin/ to the directory holding tmtrace/tmtrace.h */
+#define TMTRACE_REL_INCLUDEDIR "../include"
 #endif
 #define TMTRACE_LLVM_MAJOR 19
 #define PLUGIN_NAME "libtmtrace_pass.so"
@@ -61,31 +65,28 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The directory holding plugin and runtime: the install layout's libdir relative to bin/, else the build
- * tree's ../lib. NULL if neither has the plugin. */
-static char *find_libdir(void)
+/* The first of `relative` (paths from this executable's directory) that holds the file `name`, resolved;
+ * NULL if none does. */
+static char *find_beside_self(const char *const *relative, size_t count, const char *name)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
         return NULL;
     exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    *slash = '\0';
-    const char *candidates[] = {TMTRACE_REL_LIBDIR, "../lib"};
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
-        char *dir = concat(exe, "/", candidates[i]);
+    *strrchr(exe, '/') = '\0';
+    for (size_t i = 0; i < count; i++) {
+        char *dir = concat(exe, "/", relative[i]);
         char resolved[PATH_MAX];
-        if (realpath(dir, resolved)) {
-            char *plugin = concat(resolved, "/", PLUGIN_NAME);
-            int found = is_file(plugin);
-            free(plugin);
-            free(dir);
-            if (found)
-                return strdup(resolved);
-        } else {
-            free(dir);
-        }
+        int ok = realpath(dir, resolved) != NULL;
+        free(dir);
+        if (!ok)
+            continue;
+        char *file = concat(resolved, "/", name);
+        int found = is_file(file);
+        free(file);
+        if (found)
+            return strdup(resolved);
     }
     return NULL;
 }
@@ -262,7 +263,10 @@ int main(int argc, char **argv)
                 program_name(), RUNTIME_NAME);
         return 1;
     }
-    char *libdir = find_libdir();
+    /* The install layout's directories relative to bin/, else the build tree's. */
+    const char *const libdirs[] = {TMTRACE_REL_LIBDIR, "../lib"};
+    const char *const includedirs[] = {TMTRACE_REL_INCLUDEDIR, "../include"};
+    char *libdir = find_beside_self(libdirs, 2, PLUGIN_NAME);
     if (!libdir) {
         fprintf(stderr, "%s: cannot find %s in %s or ../lib next to this program\n", program_name(), PLUGIN_NAME,
                 TMTRACE_REL_LIBDIR);
@@ -275,6 +279,11 @@ int main(int argc, char **argv)
         extra[e++] = concat("-fpass-plugin=", plugin, "");
         if (!user_debug)
             extra[e++] = "-gline-directives-only";
+        char *includedir = find_beside_self(includedirs, 2, "tmtrace/tmtrace.h");
+        if (includedir) {
+            extra[e++] = "-isystem";
+            extra[e++] = includedir;
+        }
         if (allocators) {
             char resolved[PATH_MAX];
             if (!realpath(allocators, resolved)) {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# cmake_project.sh <package|wrapper> — configures, builds and runs tests/e2e/cmake_project (library +
+# executable) instrumented through the CMake package or through the wrapper, and compares the exit report.
+# Both ways must give the same exact lines.
+source "$(dirname "$0")/lib.sh"
+via=$1
+args=(-S "$E2E_SRC/cmake_project" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTMTRACE_VIA="$via")
+if [ "$via" = package ]; then
+  args+=(-DCMAKE_C_COMPILER=clang-19 -Dtmtrace_DIR="$TMTRACE_BUILD/lib/cmake/tmtrace")
+else
+  args+=(-DCMAKE_C_COMPILER="$TMTRACE_CC" -DCMAKE_C_FLAGS=-fsanitize=tmtrace)
+fi
+cmake "${args[@]}" > "$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; exit 1; }
+cmake --build "$WORK/build" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+export TMTRACE_OPTIONS=frames=25:report_at_exit=10
+expect_output "$EXPECTED/cmake_project.txt" "$WORK/build/greet"

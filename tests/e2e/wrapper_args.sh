@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
+# (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared. Also the
+# errors: a clang of another major (the real clang-14), -static, a missing compiler; and relocation (a copy of
+# bin/ and lib/ elsewhere finds its own plugin and runtime).
+source "$(dirname "$0")/lib.sh"
+fake=$WORK/fake-clang
+cat > "$fake" <<'FAKE'
+#!/bin/sh
+if [ "$1" = -dumpversion ]; then echo 19.1.7; exit 0; fi
+echo "  $(basename "$0")$(printf ' %s' "$@")"
+FAKE
+chmod +x "$fake"
+cases() {
+  run() { echo "$*"; "$@" 2>&1 || echo "  exit status $?"; }
+  export TMTRACE_CLANG=$fake TMTRACE_CLANGXX=$fake
+  run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c -o x.o
+  run "$TMTRACE_CC" -fsanitize=tmtrace -g -O2 x.c -o x
+  run "$TMTRACE_CXX" -fsanitize=address,tmtrace,undefined -c x.cpp
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=tmtrace x.c -o x
+  run "$TMTRACE_CC" -fno-sanitize=tmtrace -fsanitize=tmtrace x.o y.o -o x
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=all x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -shared -fPIC x.c -o libx.so
+  run "$TMTRACE_CC" -fsanitize=tmtrace -E x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -MM x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace --version
+  run "$TMTRACE_CC" -fsanitize=tmtrace -### x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -x c - -c -o x.o
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gline-tables-only -o x x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -static x.c -o x
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators="$PROGRAMS/allocators.txt" -c x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators=missing.txt -c x.c
+  export TMTRACE_CLANG=clang-14
+  run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
+  export TMTRACE_CLANG=$WORK/no-such-clang
+  run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
+  # Relocated: bin/ and lib/ copied under another prefix use that prefix's plugin, runtime and headers.
+  mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib" "$WORK/prefix/include/tmtrace"
+  cp "$TMTRACE_CC" "$WORK/prefix/bin/"
+  cp "$TMTRACE_BUILD/lib/libtmtrace_pass.so" "$TMTRACE_BUILD/lib/libtmtrace.so" "$WORK/prefix/lib/"
+  cp "$TMTRACE_BUILD/include/tmtrace/tmtrace.h" "$WORK/prefix/include/tmtrace/"
+  export TMTRACE_CLANG=$fake
+  run "$WORK/prefix/bin/tmtrace-clang" -fsanitize=tmtrace x.c -o x
+}
+cd "$WORK"
+expect_output "$EXPECTED/wrapper_args.txt" cases
