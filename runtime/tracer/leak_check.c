@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <malloc.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -71,6 +72,9 @@ struct candidate {
     uintptr_t ptr; /* 0: empty slot */
     size_t size;
     int ignored;
+    /* During a scan: the address of the next heap chunk's header, when it lies inside this block (glibc lets a
+     * block use the next chunk's first word). glibc's bins and arena tops point there: not a reference. */
+    uintptr_t next_chunk;
 };
 
 struct candidate_table {
@@ -128,7 +132,7 @@ static int table_insert(struct candidate_table *t, uintptr_t ptr, size_t size)
         i = (i + 1) & t->mask;
     if (!t->slots[i].ptr)
         t->count++;
-    t->slots[i] = (struct candidate){ptr, size, 0};
+    t->slots[i] = (struct candidate){ptr, size, 0, 0};
     return 0;
 }
 
@@ -474,17 +478,6 @@ static uintptr_t mapping_end(uintptr_t addr)
     return 0;
 }
 
-/* sizeof(struct pthread), which glibc exports for libthread_db; a generous bound if it is missing. */
-static size_t thread_descriptor_size(void)
-{
-    static size_t size;
-    if (!size) {
-        const uint32_t *exported = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
-        size = exported ? *exported : 4096;
-    }
-    return size;
-}
-
 /* Calls fn(begin, end) for every private, anonymous, writable mapping in maps_text. */
 static void each_anonymous_mapping(void (*fn)(void *arg, uintptr_t b, uintptr_t e), void *arg)
 {
@@ -543,7 +536,7 @@ static void mark_pointer(struct scan *s, uintptr_t w)
     }
     const struct candidate *c = &s->cands[lo];
     size_t extent = c->size ? c->size : 1;
-    if (w >= c->ptr && w - c->ptr < extent && !s->marked[lo]) {
+    if (w >= c->ptr && w - c->ptr < extent && w != c->next_chunk && !s->marked[lo]) {
         s->marked[lo] = 1;
         s->work[s->nwork++] = lo;
     }
@@ -571,22 +564,76 @@ static void flood(struct scan *s)
     }
 }
 
+/* Where a thread descriptor (glibc's struct pthread) keeps what it owns: its DTV pointer and the pthread-key
+ * values (specific[0] points to the first 32 values inside the descriptor; specific[1..] to heap arrays).
+ * glibc exports the layout for libthread_db; only these words are roots: the rest of a descriptor holds stale
+ * register saves and resolver state, whose old pointers would hide leaks. */
+struct descriptor_layout {
+    size_t size, dtv_offset, specific_offset, nspecific, key_data_size;
+    int known;
+};
+
+static const struct descriptor_layout *descriptor_layout(void)
+{
+    static struct descriptor_layout layout;
+    static int loaded;
+    if (!loaded) {
+        const uint32_t *size = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+        const uint32_t *dtv = dlsym(RTLD_DEFAULT, "_thread_db_pthread_dtvp");        /* {bits, count, offset} */
+        const uint32_t *specific = dlsym(RTLD_DEFAULT, "_thread_db_pthread_specific"); /* {bits, count, offset} */
+        const uint32_t *key_data = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread_key_data");
+        if (size && dtv && specific && key_data) {
+            layout = (struct descriptor_layout){*size, dtv[2], specific[2], specific[0] / 8 / sizeof(void *),
+                                                *key_data, 1};
+        } else {
+            layout = (struct descriptor_layout){4096, 0, 0, 0, 0, 0};
+        }
+        loaded = 1;
+    }
+    return &layout;
+}
+
+/* Scans what the descriptor at pd owns; [pd, end) must be mapped. */
+static void scan_thread_descriptor(struct scan *s, uintptr_t pd, uintptr_t end)
+{
+    const struct descriptor_layout *l = descriptor_layout();
+    if (!l->known) { /* unknown layout: the whole descriptor, conservatively */
+        scan_range(s, pd, pd + l->size < end ? pd + l->size : end);
+        return;
+    }
+    if (pd + l->size > end)
+        return;
+    scan_range(s, pd + l->dtv_offset, pd + l->dtv_offset + sizeof(void *));
+    uintptr_t specific = pd + l->specific_offset;
+    scan_range(s, specific, specific + l->nspecific * sizeof(void *));
+    uintptr_t first_block = *(const uintptr_t *)specific;
+    size_t first_size = 32 * l->key_data_size; /* PTHREAD_KEY_2NDLEVEL_SIZE values */
+    if (first_block >= pd && first_block + first_size <= pd + l->size)
+        scan_range(s, first_block, first_block + first_size);
+}
+
 /* A thread descriptor that glibc keeps with a cached stack (a joined thread's) still owns that thread's DTV
  * and pthread-key blocks, which glibc reuses for the next thread: they are not leaks. glibc puts the
  * descriptor at the top of the stack mapping, and its header points to itself twice (tcb and self). */
 static void scan_cached_thread_descriptor(void *arg, uintptr_t b, uintptr_t e)
 {
+#if defined(__x86_64__) /* the descriptor sits at the top of the mapping only where the TCB follows the TLS */
     struct scan *s = arg;
-    size_t size = thread_descriptor_size();
+    size_t size = descriptor_layout()->size;
     if (e - b < 16384 || e - b < size + 4096)
         return;
     for (uintptr_t pd = (e - size) & ~(uintptr_t)63; pd + 4096 >= e - size && pd >= b; pd -= 64) {
         const uintptr_t *header = (const uintptr_t *)pd;
         if (header[0] == pd && header[2] == pd) {
-            scan_range(s, pd, pd + size);
+            scan_thread_descriptor(s, pd, e);
             return;
         }
     }
+#else
+    (void)arg;
+    (void)b;
+    (void)e;
+#endif
 }
 
 struct heap_roots {
@@ -616,7 +663,7 @@ static int find_reachable(struct scope *sc, struct scan *s)
             s->marked[i] = 1;
             s->work[s->nwork++] = i;
         }
-    (void)thread_descriptor_size(); /* dlsym before stopping: it takes the loader's lock */
+    (void)descriptor_layout(); /* dlsym before stopping: it takes the loader's lock */
     if (read_maps() < 0) /* before stopping: a stopped thread may hold the allocator's locks */
         goto out;
     stop_world();
@@ -628,10 +675,7 @@ static int find_reachable(struct scope *sc, struct scan *s)
          * non-main thread's descriptor lies at the top of its stack mapping, scanned above; the main thread's
          * was allocated by the loader, outside any module and any traced block. */
         uintptr_t descriptor = (uintptr_t)pthread_self();
-        uintptr_t descriptor_end = mapping_end(descriptor);
-        if (descriptor_end > descriptor + thread_descriptor_size())
-            descriptor_end = descriptor + thread_descriptor_size();
-        scan_range(s, descriptor, descriptor_end);
+        scan_thread_descriptor(s, descriptor, mapping_end(descriptor));
         each_anonymous_mapping(scan_cached_thread_descriptor, s);
         for (size_t i = 0; i < world.n; i++)
             if (world.threads[i].tid && __atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE))
@@ -710,6 +754,11 @@ static int take_leaks(struct scope *sc, struct candidate **out, size_t *nout)
         if (t->slots[i].ptr)
             s.cands[s.n++] = t->slots[i];
     qsort(s.cands, s.n, sizeof *s.cands, by_address);
+    for (size_t i = 0; i < s.n; i++) {
+        /* glibc: usable = chunk size - 8, and the next chunk's header starts 8 bytes before the usable end. */
+        size_t usable = malloc_usable_size((void *)s.cands[i].ptr);
+        s.cands[i].next_chunk = usable >= 8 ? s.cands[i].ptr + usable - 8 : 0;
+    }
     s.lowest = s.cands[0].ptr;
     for (size_t i = 0; i < s.n; i++) {
         uintptr_t end = s.cands[i].ptr + (s.cands[i].size ? s.cands[i].size : 1);

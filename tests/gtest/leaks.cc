@@ -1,0 +1,107 @@
+// leaks.cc — real leaks of every shape. Each line marked "expect: <Suite.Test>#<k>" must appear as frame k
+// (1 = oldest) of the leak report of that test; check_leak_report.py reads these marks.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+void *AllocateForCaller(std::size_t n)
+{
+    return std::malloc(n);  // expect: Leaks.Direct#2
+}
+
+struct Node {
+    Node *next;
+    char payload[24];
+};
+
+Node *MakeList(int n)
+{
+    Node *head = nullptr;
+    for (int i = 0; i < n; i++) {
+        Node *node = new Node;  // expect: Leaks.IndirectChain#2
+        node->next = head;
+        head = node;
+    }
+    return head;
+}
+
+}  // namespace
+
+TEST(Leaks, Direct)
+{
+    (void)AllocateForCaller(100);  // expect: Leaks.Direct#1
+}
+
+TEST(Leaks, IndirectChain)
+{
+    Node *list = MakeList(3);  // expect: Leaks.IndirectChain#1
+    EXPECT_NE(list, nullptr);
+}
+
+TEST(Leaks, InJoinedHelperThread)
+{
+    std::thread helper([] {
+        (void)new int[10];  // expect: Leaks.InJoinedHelperThread#1
+    });
+    helper.join();
+}
+
+TEST(Leaks, Strdup)
+{
+    char *copy = strdup("a string that nobody frees");  // expect: Leaks.Strdup#1
+    EXPECT_EQ(copy[0], 'a');
+}
+
+TEST(Leaks, StdString)
+{
+    auto *text = new std::string(100, 'x');  // expect: Leaks.StdString#1
+    EXPECT_EQ(text->size(), 100u);
+}
+
+TEST(Leaks, FailingTestThatAlsoLeaks)
+{
+    EXPECT_EQ(1, 2) << "an assertion failure with a long message " << std::string(200, 'm');
+    (void)std::malloc(32);  // expect: Leaks.FailingTestThatAlsoLeaks#1
+}
+
+TEST(Leaks, FailingTestWithoutLeak)
+{
+    EXPECT_EQ(3, 4) << "only an assertion failure " << std::string(200, 'n');
+}
+
+class SuiteLevelLeak : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        (void)std::malloc(77);  // expect: SuiteLevelLeak#1
+    }
+};
+
+TEST_F(SuiteLevelLeak, FirstTestIsClean) {}
+TEST_F(SuiteLevelLeak, SecondTestIsClean) {}
+
+class ParamLeaks : public ::testing::TestWithParam<int> {};
+
+TEST_P(ParamLeaks, LeaksOnlyForTwo)
+{
+    if (GetParam() == 2)
+        (void)std::malloc(24);  // expect: Values/ParamLeaks.LeaksOnlyForTwo/1#1
+}
+
+INSTANTIATE_TEST_SUITE_P(Values, ParamLeaks, ::testing::Values(1, 2, 3));
+
+template <typename T>
+class TypedLeaks : public ::testing::Test {};
+using LeakTypes = ::testing::Types<char, long>;
+TYPED_TEST_SUITE(TypedLeaks, LeakTypes);
+
+TYPED_TEST(TypedLeaks, LeaksOnlyForLong)
+{
+    if (sizeof(TypeParam) == sizeof(long))
+        (void)new TypeParam[3];  // expect: TypedLeaks/1.LeaksOnlyForLong#1
+}
