@@ -1,5 +1,6 @@
 /* fork.c — fork safety: every tracer lock is taken before fork() and released in both processes, so the
- * child never inherits a lock held by a thread that does not exist there, and keeps tracing. */
+ * child never inherits a lock held by a thread that does not exist there, and keeps tracing. The heap tables
+ * take no lock per operation: the child resets what the vanished threads may have left mid-way instead. */
 #include <pthread.h>
 
 #include "tracer.h"
@@ -12,7 +13,7 @@ static void before_fork(void)
     tm_counters_lock();
 }
 
-static void after_fork(void)
+static void after_fork_in_parent(void)
 {
     tm_counters_unlock();
     tm_domains_unlock_all();
@@ -20,7 +21,13 @@ static void after_fork(void)
     tm_self.busy--;
 }
 
+static void after_fork_in_child(void)
+{
+    tm_heap_after_fork_child();
+    after_fork_in_parent();
+}
+
 int tm_fork_handlers_install(void)
 {
-    return pthread_atfork(before_fork, after_fork, after_fork) == 0 ? 0 : -1;
+    return pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) == 0 ? 0 : -1;
 }

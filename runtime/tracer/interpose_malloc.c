@@ -19,7 +19,7 @@ extern void *__libc_pvalloc(size_t);
 static inline void *recorded(void *p, size_t size)
 {
     if (p && tm_interposer_records())
-        tm_record(0, (uintptr_t)p, size);
+        tm_record(0, (uintptr_t)p, size, 1);
     return p;
 }
 
@@ -52,7 +52,7 @@ static void *traced_realloc(void *p, size_t size)
     int was_traced = tm_forget(0, (uintptr_t)p, &old);
     void *q = __libc_realloc(p, size);
     if (q)
-        tm_record(0, (uintptr_t)q, size); /* a new trace: realloc's traceback, as tracemalloc does */
+        tm_record(0, (uintptr_t)q, size, 1); /* a new trace: realloc's traceback, as tracemalloc does */
     else if (was_traced && size != 0)     /* failed: p is untouched (size 0 freed it: glibc returns NULL) */
         tm_restore(0, (uintptr_t)p, old);
     return q;

@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdio.h>
 
 #include <tmtrace/tmtrace.h>
 
@@ -522,6 +523,7 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static uintptr_t dbg_where; static const char *dbg_kind = "?";
 static void mark_pointer(struct scan *s, uintptr_t w)
 {
     if (w < s->lowest || w >= s->highest)
@@ -539,6 +541,7 @@ static void mark_pointer(struct scan *s, uintptr_t w)
     if (w >= c->ptr && w - c->ptr < extent && w != c->next_chunk && !s->marked[lo]) {
         s->marked[lo] = 1;
         s->work[s->nwork++] = lo;
+        if (getenv("TM_LEAK_DEBUG")) fprintf(stdout, "DBG mark %#lx size %zu from %s at %#lx (w=%#lx)\n", (unsigned long)c->ptr, c->size, dbg_kind, (unsigned long)dbg_where, (unsigned long)w);
     }
 }
 
@@ -547,7 +550,7 @@ __attribute__((no_sanitize("address", "thread", "memory"))) static void scan_wor
 {
     b = (b + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
     for (; b + sizeof(uintptr_t) <= e; b += sizeof(uintptr_t))
-        mark_pointer(s, *(const volatile uintptr_t *)b);
+        { dbg_where = b; mark_pointer(s, *(const volatile uintptr_t *)b); }
 }
 
 static void scan_range(struct scan *s, uintptr_t b, uintptr_t e)
@@ -670,19 +673,20 @@ static int find_reachable(struct scope *sc, struct scan *s)
     {
         uintptr_t here = (uintptr_t)&roots;
         uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here ? sc->owner_stack_top : here;
-        scan_range(s, own, mapping_end(own));
+        dbg_kind="own stack"; scan_range(s, own, mapping_end(own)); dbg_kind="descriptor";
         /* Its thread descriptor: pthread_setspecific values live there (GoogleTest's per-thread reporters). A
          * non-main thread's descriptor lies at the top of its stack mapping, scanned above; the main thread's
          * was allocated by the loader, outside any module and any traced block. */
         uintptr_t descriptor = (uintptr_t)pthread_self();
         scan_thread_descriptor(s, descriptor, mapping_end(descriptor));
-        each_anonymous_mapping(scan_cached_thread_descriptor, s);
+        dbg_kind="cached"; each_anonymous_mapping(scan_cached_thread_descriptor, s); dbg_kind="threads";
         for (size_t i = 0; i < world.n; i++)
             if (world.threads[i].tid && __atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE))
                 scan_range(s, world.threads[i].sp, mapping_end(world.threads[i].sp));
+        dbg_kind="roots";
         for (size_t i = 0; i < roots.n; i++)
             scan_range(s, roots.items[i].begin, roots.items[i].end);
-        flood(s);
+        dbg_kind="flood"; flood(s);
         rc = 0;
     }
     resume_world();

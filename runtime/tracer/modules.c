@@ -15,11 +15,11 @@ struct site_range {
 
 static tm_spinlock modules_lock;
 static struct site_range rejected[MAX_REJECTED];
-static int nrejected; /* atomic: read on every captured frame */
+int tm_rejected_modules; /* atomic: read on every captured frame */
 
-int tm_site_is_rejected(const tmtrace_site *site)
+int tm_site_in_rejected_module(const tmtrace_site *site)
 {
-    int n = __atomic_load_n(&nrejected, __ATOMIC_ACQUIRE);
+    int n = __atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)
         if (site >= rejected[i].begin && site < rejected[i].end)
             return 1;
@@ -36,9 +36,9 @@ int __tmtrace_register_module(uint32_t abi_version, const char *module_name, con
                "version %u; its allocations are traced with the frame <unknown>:0",
                name, abi_version, TMTRACE_ABI_VERSION);
         tm_spin_lock(&modules_lock);
-        if (nrejected < MAX_REJECTED) {
-            rejected[nrejected] = (struct site_range){sites_begin, sites_end};
-            __atomic_store_n(&nrejected, nrejected + 1, __ATOMIC_RELEASE);
+        if (tm_rejected_modules < MAX_REJECTED) {
+            rejected[tm_rejected_modules] = (struct site_range){sites_begin, sites_end};
+            __atomic_store_n(&tm_rejected_modules, tm_rejected_modules + 1, __ATOMIC_RELEASE);
         }
         tm_spin_unlock(&modules_lock);
         return tm_error("module '%s': ABI version %" PRIu32 ", runtime %u", name, abi_version, TMTRACE_ABI_VERSION);

@@ -38,16 +38,20 @@ static uint32_t current_traceback(void)
     return tm_traceback_intern(frames, (uint32_t)n, total);
 }
 
-int tm_record(unsigned domain, uintptr_t ptr, size_t size)
+int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
     tm_self.busy++;
     int rc = -1;
+    struct tm_trace_map *map;
     uint32_t tb = current_traceback();
-    struct tm_trace_map *map = tm_domain_map(domain, 1);
     uint64_t old = 0;
     int put = 0;
-    if (tb != TM_NO_TRACEBACK && map && size <= TM_MAX_TRACE_SIZE)
-        put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old);
+    if (tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE) {
+        if (domain == 0) /* the hot path: straight to the heap tables */
+            put = tm_heap_put(ptr, tm_pack(size, tb), &old, fresh);
+        else if ((map = tm_domain_map(domain, 1)) != NULL)
+            put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
+    }
     if (put > 0) {
         tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
         if (domain == 0)
@@ -62,14 +66,16 @@ int tm_record(unsigned domain, uintptr_t ptr, size_t size)
 
 int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
 {
-    struct tm_trace_map *map = tm_domain_map(domain, 0);
     uint64_t value;
-    if (!map)
-        return 0;
+    int removed;
     tm_self.busy++;
-    if (domain == 0)
+    if (domain == 0) {
         tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
-    int removed = tm_trace_map_remove(map, ptr, &value);
+        removed = tm_heap_remove(ptr, &value);
+    } else {
+        struct tm_trace_map *map = tm_domain_map(domain, 0);
+        removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;
+    }
     if (removed)
         tm_counters_add(-(int64_t)tm_packed_size(value));
     tm_self.busy--;
@@ -83,7 +89,7 @@ void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)
     struct tm_trace_map *map = tm_domain_map(domain, 1);
     uint64_t replaced;
     tm_self.busy++;
-    int put = map ? tm_trace_map_put(map, ptr, old, &replaced) : -1;
+    int put = map ? tm_trace_map_put(map, ptr, old, &replaced, 0) : -1;
     if (put > 0)
         tm_counters_add((int64_t)tm_packed_size(old) - (put == 2 ? (int64_t)tm_packed_size(replaced) : 0));
     else

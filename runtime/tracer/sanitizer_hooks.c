@@ -18,7 +18,7 @@ static int hook_records(void)
 static void on_malloc(const volatile void *p, size_t size)
 {
     if (p && hook_records())
-        tm_record(0, (uintptr_t)p, size);
+        tm_record(0, (uintptr_t)p, size, 1);
 }
 
 static void on_free(const volatile void *p)

@@ -1,4 +1,5 @@
-/* trace_map.c — the trace table: block address -> packed {size, traceback id} (16 bytes per slot).
+/* trace_map.c — a trace table: block address -> packed {size, traceback id} (16 bytes per slot), for the
+ * domains of tmtrace_track(); domain 0's map forwards to heap_table.c, which is built for the malloc hot path.
  *
  * Sharded by a hash of the address; each shard is an open-addressing, linear-probing table with
  * backward-shift deletion (no tombstones) and its own spinlock, so threads touching different blocks never
@@ -25,13 +26,12 @@ struct tm_shard {
 struct tm_trace_map {
     unsigned shard_bits;
     struct tm_shard *shards;
+    int is_heap; /* domain 0: the per-thread tables of heap_table.c stand behind this map */
 };
 
-#define TM_HEAP_SHARD_BITS 7 /* 128 shards for domain 0 */
 #define TM_INITIAL_SHARD_CAP 64
 
-static struct tm_shard heap_shards[1u << TM_HEAP_SHARD_BITS];
-static struct tm_trace_map heap_map = {TM_HEAP_SHARD_BITS, heap_shards};
+static struct tm_trace_map heap_map = {0, NULL, 1};
 
 struct tm_trace_map *tm_trace_map_heap(void)
 {
@@ -87,8 +87,10 @@ static int grow(struct tm_shard *s)
     return 0;
 }
 
-int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint64_t *old)
+int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint64_t *old, int fresh)
 {
+    if (m->is_heap)
+        return tm_heap_put(key, value, old, fresh);
     uint64_t h = hash_key(key);
     struct tm_shard *s = shard_of(m, h);
     int result = 1;
@@ -128,6 +130,8 @@ static ptrdiff_t find(const struct tm_shard *s, uintptr_t key, uint64_t h)
 
 int tm_trace_map_remove(struct tm_trace_map *m, uintptr_t key, uint64_t *value)
 {
+    if (m->is_heap)
+        return tm_heap_remove(key, value);
     uint64_t h = hash_key(key);
     struct tm_shard *s = shard_of(m, h);
     tm_spin_lock(&s->lock);
@@ -161,6 +165,8 @@ int tm_trace_map_remove(struct tm_trace_map *m, uintptr_t key, uint64_t *value)
 
 int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value)
 {
+    if (m->is_heap)
+        return tm_heap_get(key, value);
     uint64_t h = hash_key(key);
     struct tm_shard *s = shard_of(m, h);
     tm_spin_lock(&s->lock);
@@ -173,6 +179,10 @@ int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value)
 
 void tm_trace_map_clear(struct tm_trace_map *m)
 {
+    if (m->is_heap) {
+        tm_heap_clear();
+        return;
+    }
     for (size_t k = 0; k < ((size_t)1 << m->shard_bits); k++) {
         struct tm_shard *s = &m->shards[k];
         tm_spin_lock(&s->lock);
@@ -188,6 +198,8 @@ void tm_trace_map_clear(struct tm_trace_map *m)
 
 int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
 {
+    if (m->is_heap)
+        return tm_heap_each(fn, ctx);
     struct tm_slot *copy = NULL;
     size_t copy_cap = 0;
     int rc = 0;
@@ -220,12 +232,16 @@ int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key
 
 void tm_trace_map_lock_all(struct tm_trace_map *m)
 {
+    if (m->is_heap) /* takes no lock (see fork.c) */
+        return;
     for (size_t k = 0; k < ((size_t)1 << m->shard_bits); k++)
         tm_spin_lock(&m->shards[k].lock);
 }
 
 void tm_trace_map_unlock_all(struct tm_trace_map *m)
 {
+    if (m->is_heap)
+        return;
     for (size_t k = 0; k < ((size_t)1 << m->shard_bits); k++)
         tm_spin_unlock(&m->shards[k].lock);
 }

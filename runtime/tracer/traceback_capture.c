@@ -6,10 +6,11 @@
  * An allocation from uninstrumented code has no site, so its first frame is the innermost valid shadow entry.
  *
  * total_nframe counts every frame read before the limit was reached, plus, once it is reached, one frame per
- * shadow entry not read (including entries the ring overwrote, depth - capacity of them). Past the limit the
- * stale rule and inline chains are not applied: walking them would make frames=1 cost O(stack depth) per
- * allocation. So total_nframe is exact when the traceback is not truncated, and otherwise an upper estimate
- * that never counts a site's inline records beyond the first.
+ * shadow entry below the last one read (including entries the ring overwrote: depth - capacity of them). Past
+ * the limit neither the stale rule nor inline chains are applied (the records of a chain the limit cut are not
+ * counted): walking them would make frames=1 cost O(stack depth) per allocation. So total_nframe is exact
+ * when the traceback is not truncated, and otherwise an estimate: stale entries below the limit count, inline
+ * records past it do not.
  *
  * This file also defines the shadow stack itself, __tmtrace_shadow. */
 #include "tracer.h"
@@ -31,9 +32,32 @@ static int append_chain(const tmtrace_site *site, const tmtrace_site **out, size
     return 1;
 }
 
+/* limit 1, the default: the same result as the general walk below, without the walk. */
+static size_t capture_one(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
+                          uint32_t *total_nframe)
+{
+    uintptr_t depth = shadow->depth;
+    if (!site) {
+        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+        while (depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site)
+            depth--;
+        if (depth == lowest) {
+            out[0] = &tm_unknown_site;
+            *total_nframe = 1;
+            return 1;
+        }
+        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
+    }
+    out[0] = tm_site_is_rejected(site) ? &tm_unknown_site : site;
+    *total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
+    return 1;
+}
+
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
                   size_t limit, uint32_t *total_nframe)
 {
+    if (limit == 1)
+        return capture_one(site, shadow, out, total_nframe);
     size_t n = 0;
     uint32_t total = 0;
     uintptr_t depth = shadow->depth;
@@ -43,13 +67,13 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
     uintptr_t last_frame = 0;
     int kept_any = 0;
     for (; room && d > lowest; d--) {
-        const struct tmtrace_shadow_entry *e = &shadow->entries[(d - 1) & TMTRACE_SHADOW_MASK];
-        if (!e->site || (kept_any && e->frame <= last_frame))
-            continue; /* stale: left by an exception or longjmp, or overwritten by deeper recursion */
         if (n == limit) {
             room = 0;
             break;
         }
+        const struct tmtrace_shadow_entry *e = &shadow->entries[(d - 1) & TMTRACE_SHADOW_MASK];
+        if (!e->site || (kept_any && e->frame <= last_frame))
+            continue; /* stale: left by an exception or longjmp, or overwritten by deeper recursion */
         room = append_chain(e->site, out, &n, limit, &total);
         kept_any = 1;
         last_frame = e->frame;

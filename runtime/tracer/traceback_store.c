@@ -34,11 +34,19 @@ static uint32_t hash_frames(const tmtrace_site *const *frames, uint32_t nframe, 
     return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
+static inline int same_site_arrays(const tmtrace_site *const *a, const tmtrace_site *const *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) /* short arrays: a loop beats a call to memcmp */
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 static int same_frames(const struct tm_traceback *tb, uint32_t hash, const tmtrace_site *const *frames,
                        uint32_t nframe, uint32_t total_nframe)
 {
     return tb->hash == hash && tb->nframe == nframe && tb->total_nframe == total_nframe &&
-           memcmp(tb->frames, frames, nframe * sizeof *frames) == 0;
+           same_site_arrays(tb->frames, frames, nframe);
 }
 
 const struct tm_traceback *tm_traceback_get(uint32_t id)
@@ -50,6 +58,8 @@ uint32_t tm_traceback_count(void)
 {
     return __atomic_load_n(&ntracebacks, __ATOMIC_ACQUIRE);
 }
+
+static uint32_t intern_cached(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe);
 
 /* Arena memory for tracer-owned records and strings. Caller holds store_lock. */
 static void *arena_alloc(size_t size)
@@ -123,6 +133,25 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
 }
 
 uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+{
+    if (tm_self.last_tb_id_plus_one && tm_self.last_tb_nframe == nframe && tm_self.last_tb_total == total_nframe &&
+        tm_self.last_tb_frame0 == frames[0]) {
+        const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);
+        if (same_site_arrays(last->frames + 1, frames + 1, nframe - 1))
+            return tm_self.last_tb_id_plus_one - 1;
+    }
+    uint32_t id = intern_cached(frames, nframe, total_nframe);
+    if (id != TM_NO_TRACEBACK) {
+        tm_self.last_tb_id_plus_one = id + 1;
+        tm_self.last_tb_nframe = nframe;
+        tm_self.last_tb_total = total_nframe;
+        tm_self.last_tb_frame0 = frames[0];
+    }
+    return id;
+}
+
+/* The id through the per-thread hash cache, then the global table. */
+static uint32_t intern_cached(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
     uint32_t hash = hash_frames(frames, nframe, total_nframe);
     struct tm_tb_cache_entry *cached = &tm_self.tb_cache[hash & (TM_TB_CACHE_SIZE - 1)];

@@ -67,9 +67,13 @@ struct tm_thread {
     int suppress; /* inside an interposed operator new: the malloc beneath it must not record the block */
     const tmtrace_site *pending_site; /* set by an entry point, consumed by the next record */
     struct tm_counter_slot *slot;
+    struct heap_table *heap_table; /* this thread's domain-0 table */
     const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
+    /* The last traceback interned: consecutive allocations from one place skip hashing. */
+    uint32_t last_tb_id_plus_one, last_tb_nframe, last_tb_total;
+    const tmtrace_site *last_tb_frame0;
 };
 extern __thread struct tm_thread tm_self TM_HIDDEN __attribute__((tls_model("initial-exec")));
 
@@ -90,7 +94,7 @@ size_t tm_tracer_memory(void) TM_HIDDEN;
 void tm_note_untraced(void) TM_HIDDEN;
 uint64_t tm_untraced_blocks(void) TM_HIDDEN;
 
-/* ---- trace_map.c: (ptr -> packed {size, traceback id}), sharded, one spinlock per shard ---- */
+/* ---- trace_map.c: (ptr -> packed {size, traceback id}); domain 0's map is heap_table.c's ---- */
 struct tm_trace_map;
 #define TM_SIZE_BITS 40 /* a trace value packs the size (40 bits) and the traceback id (24 bits) */
 #define TM_MAX_TRACE_SIZE ((UINT64_C(1) << TM_SIZE_BITS) - 1)
@@ -100,8 +104,9 @@ static inline size_t tm_packed_size(uint64_t v) { return (size_t)(v & TM_MAX_TRA
 static inline uint32_t tm_packed_traceback(uint64_t v) { return (uint32_t)(v >> TM_SIZE_BITS); }
 struct tm_trace_map *tm_trace_map_new(unsigned shard_bits) TM_HIDDEN;
 struct tm_trace_map *tm_trace_map_heap(void) TM_HIDDEN; /* domain 0 */
-/* 1: inserted; 2: replaced (*old set); -1: out of tracer memory. */
-int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint64_t *old) TM_HIDDEN;
+/* 1: inserted; 2: replaced (*old set); -1: out of tracer memory. `fresh`: the allocator just returned key,
+ * so only a stale trace can exist (the heap map then skips the search of other threads' tables). */
+int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint64_t *old, int fresh) TM_HIDDEN;
 /* 1: removed (*value set); 0: absent. */
 int tm_trace_map_remove(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
 int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
@@ -110,6 +115,15 @@ void tm_trace_map_clear(struct tm_trace_map *m) TM_HIDDEN;
 int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
 void tm_trace_map_lock_all(struct tm_trace_map *m) TM_HIDDEN;
 void tm_trace_map_unlock_all(struct tm_trace_map *m) TM_HIDDEN;
+
+/* ---- heap_table.c: domain 0, one table per thread (same contracts as tm_trace_map_*) ---- */
+struct heap_table;
+int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh) TM_HIDDEN;
+int tm_heap_remove(uintptr_t key, uint64_t *value) TM_HIDDEN;
+int tm_heap_get(uintptr_t key, uint64_t *value) TM_HIDDEN;
+void tm_heap_clear(void) TM_HIDDEN;
+int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
+void tm_heap_after_fork_child(void) TM_HIDDEN;
 
 /* ---- domains.c: which map holds a domain, domain names ---- */
 /* The map of `domain`, created on first use when `create`; NULL if absent / out of memory. */
@@ -147,13 +161,19 @@ void tm_traceback_lock(void) TM_HIDDEN;
 void tm_traceback_unlock(void) TM_HIDDEN;
 
 /* ---- modules.c: instrumented modules ---- */
-/* 1 when site belongs to a module the runtime refused (ABI mismatch): its frames read "<unknown>". */
-int tm_site_is_rejected(const tmtrace_site *site) TM_HIDDEN;
+extern int tm_rejected_modules TM_HIDDEN; /* how many modules were refused (ABI mismatch) */
+int tm_site_in_rejected_module(const tmtrace_site *site) TM_HIDDEN;
+/* 1 when site belongs to a module the runtime refused: its frames read "<unknown>". */
+static inline int tm_site_is_rejected(const tmtrace_site *site)
+{
+    return TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0) && tm_site_in_rejected_module(site);
+}
 
 /* ---- record.c: the one recording path (interposers, hooks, entry points, tmtrace_track) ---- */
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
- * replacing an existing trace. Returns 0, or -1 if it could not (counted as untraced). */
-int tm_record(unsigned domain, uintptr_t ptr, size_t size) TM_HIDDEN;
+ * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
+ * tmtrace_track(). Returns 0, or -1 if it could not (counted as untraced). */
+int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh) TM_HIDDEN;
 /* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
 int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old) TM_HIDDEN;
 /* Puts back a trace removed by tm_forget (a realloc that failed). */

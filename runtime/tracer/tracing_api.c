@@ -65,7 +65,7 @@ int tmtrace_track(unsigned domain, uintptr_t ptr, size_t size)
     tm_init();
     if (!__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return tm_error("tmtrace_track: not tracing");
-    if (tm_record(domain, ptr, size) != 0)
+    if (tm_record(domain, ptr, size, 0) != 0)
         return tm_error("tmtrace_track: out of tracer memory (domain %u)", domain);
     return 0;
 }

@@ -1,0 +1,327 @@
+/* heap_table.c — the trace table of domain 0 (the C heap), built so that a malloc/free pair made by one
+ * thread costs no atomic read-modify-write and no lock.
+ *
+ * Every thread owns a table (address -> packed {size, traceback id}, 16-byte slots, linear probing over any
+ * multiple of 64 slots, tombstones instead of moving entries). Only the owner inserts, and it removes its own
+ * blocks with plain stores. A block freed by another thread is found by searching the other tables and its
+ * slot is retired with one compare-and-swap (key -> tombstone): safe against the owner's plain stores because a
+ * live block's slot is only ever touched by whoever holds the block, and the owner only writes empty or
+ * tombstone slots (or its own blocks). What the owner alone must never have next to it is a reader while it
+ * rebuilds its table: remote users announce themselves in `readers` and back off while `resizing` is set
+ * (Dekker-style, sequentially consistent), and the owner waits for readers to leave before it rebuilds.
+ * Tables outlive their threads (the blocks do) and are adopted by the next new thread. Snapshots, clears and
+ * cross-thread frees are the remote users; a fork child resets the protocol state the vanished threads left.
+ *
+ * Memory: the owner rebuilds when used slots (live + tombstones) pass 7/8 of the table, sizing the new table
+ * to 3/2 of the live entries: 16 B per slot is 18-24 B per live block. */
+#include <pthread.h>
+#include <string.h>
+
+#include "spinlock.h"
+#include "tracer.h"
+
+#define EMPTY ((uintptr_t)0)
+#define TOMBSTONE ((uintptr_t)1) /* no block lives at address 1 */
+#define MIN_SLOTS 64
+
+struct heap_slot {
+    uintptr_t key;
+    uint64_t value;
+};
+
+struct heap_table {
+    /* Written by the owner only (and read by remote users between enter/leave). */
+    struct heap_slot *slots;
+    size_t cap;
+    size_t used; /* slots that are not EMPTY */
+    /* Shared. */
+    int readers __attribute__((aligned(64)));
+    int resizing;
+    int owned;
+    struct heap_table *next; /* registry: append-only */
+};
+
+static struct heap_table *tables; /* atomic head */
+static tm_spinlock registry_lock;
+static pthread_key_t exit_key;
+static int exit_key_ready;
+
+static inline size_t home_of(uintptr_t key, size_t cap)
+{
+    uint64_t h = (uint64_t)(key >> 4 | key << 60) * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(((h >> 32) * (uint64_t)cap) >> 32);
+}
+
+static inline size_t next_slot(size_t i, size_t cap)
+{
+    return ++i == cap ? 0 : i;
+}
+
+static inline uintptr_t load_key(const struct heap_slot *s)
+{
+    return __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+}
+
+/* The slot of key in t, or -1 (probing stops at the first EMPTY). */
+static ptrdiff_t find(const struct heap_table *t, uintptr_t key)
+{
+    if (!t->slots)
+        return -1;
+    for (size_t i = home_of(key, t->cap), n = 0; n < t->cap; i = next_slot(i, t->cap), n++) {
+        uintptr_t k = load_key(&t->slots[i]);
+        if (k == key)
+            return (ptrdiff_t)i;
+        if (k == EMPTY)
+            return -1;
+    }
+    return -1;
+}
+
+/* ---- remote users ---- */
+
+static void enter_remote(struct heap_table *t)
+{
+    for (;;) {
+        __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&t->resizing, __ATOMIC_SEQ_CST))
+            return;
+        __atomic_fetch_sub(&t->readers, 1, __ATOMIC_SEQ_CST);
+        while (__atomic_load_n(&t->resizing, __ATOMIC_ACQUIRE))
+            sched_yield();
+    }
+}
+
+static void leave_remote(struct heap_table *t)
+{
+    __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
+}
+
+static struct heap_table *first_table(void)
+{
+    return __atomic_load_n(&tables, __ATOMIC_ACQUIRE);
+}
+
+/* Retires key from a table other than `own`; 1 and *value when found. */
+static int remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own)
+{
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        if (t == own)
+            continue;
+        enter_remote(t);
+        ptrdiff_t i = find(t, key);
+        int removed = 0;
+        if (i >= 0) {
+            uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
+            uintptr_t expected = key;
+            removed = __atomic_compare_exchange_n(&t->slots[i].key, &expected, TOMBSTONE, 0, __ATOMIC_ACQ_REL,
+                                                  __ATOMIC_RELAXED);
+            if (removed && value)
+                *value = v;
+        }
+        leave_remote(t);
+        if (removed)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the owner ---- */
+
+static void thread_exit(void *arg)
+{
+    struct heap_table *t = arg;
+    tm_spin_lock(&registry_lock);
+    t->owned = 0;
+    tm_spin_unlock(&registry_lock);
+    if (tm_self.heap_table == t)
+        tm_self.heap_table = NULL;
+}
+
+/* This thread's table: an orphan adopted, or a new one. NULL only when out of tracer memory. */
+static struct heap_table *attach(void)
+{
+    if (!exit_key_ready) {
+        tm_spin_lock(&registry_lock);
+        if (!exit_key_ready && pthread_key_create(&exit_key, thread_exit) == 0)
+            __atomic_store_n(&exit_key_ready, 1, __ATOMIC_RELEASE);
+        tm_spin_unlock(&registry_lock);
+    }
+    tm_spin_lock(&registry_lock);
+    struct heap_table *t;
+    for (t = first_table(); t && t->owned; t = t->next)
+        ;
+    if (!t) {
+        char *raw = tm_tracer_alloc(sizeof *t + 64);
+        if (raw) {
+            t = (struct heap_table *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+            t->next = first_table();
+            __atomic_store_n(&tables, t, __ATOMIC_RELEASE);
+        }
+    }
+    if (t)
+        t->owned = 1;
+    tm_spin_unlock(&registry_lock);
+    if (t) {
+        tm_self.heap_table = t;
+        if (exit_key_ready)
+            pthread_setspecific(exit_key, t);
+    }
+    return t;
+}
+
+/* Rebuilds the owner's table without tombstones, sized to 3/2 of its live entries. Returns 0 or -1. */
+static int rebuild(struct heap_table *t)
+{
+    __atomic_store_n(&t->resizing, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&t->readers, __ATOMIC_SEQ_CST))
+        sched_yield();
+    size_t live = 0;
+    for (size_t i = 0; t->slots && i < t->cap; i++)
+        live += t->slots[i].key > TOMBSTONE;
+    size_t cap = (live + 1) * 3 / 2;
+    cap = cap < MIN_SLOTS ? MIN_SLOTS : (cap + MIN_SLOTS - 1) / MIN_SLOTS * MIN_SLOTS;
+    struct heap_slot *slots = tm_tracer_alloc(cap * sizeof *slots);
+    if (!slots) {
+        __atomic_store_n(&t->resizing, 0, __ATOMIC_RELEASE);
+        return -1;
+    }
+    for (size_t i = 0; t->slots && i < t->cap; i++) {
+        if (t->slots[i].key <= TOMBSTONE)
+            continue;
+        size_t j = home_of(t->slots[i].key, cap);
+        while (slots[j].key != EMPTY)
+            j = next_slot(j, cap);
+        slots[j] = t->slots[i];
+    }
+    struct heap_slot *old = t->slots;
+    size_t old_cap = t->cap;
+    t->slots = slots;
+    t->cap = cap;
+    t->used = live;
+    __atomic_store_n(&t->resizing, 0, __ATOMIC_RELEASE);
+    tm_tracer_free(old, old_cap * sizeof *old);
+    return 0;
+}
+
+int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
+{
+    struct heap_table *t = tm_self.heap_table;
+    if (TM_UNLIKELY(!t) && !(t = attach()))
+        return -1;
+    if (TM_UNLIKELY(t->used + 1 > t->cap - t->cap / 8) && rebuild(t) != 0 && t->used + 1 >= t->cap)
+        return -1;
+    int result = 1;
+    if (!fresh) {
+        /* The block may be traced already, by this thread or another: replace that trace. */
+        ptrdiff_t i = find(t, key);
+        if (i >= 0) {
+            *old = t->slots[i].value;
+            __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+            return 2;
+        }
+        if (remove_remote(key, old, t))
+            result = 2;
+    }
+    /* First tombstone or empty slot; a stale entry for this address met on the way is replaced. */
+    size_t i = home_of(key, t->cap);
+    uintptr_t k;
+    while ((k = t->slots[i].key) > TOMBSTONE) {
+        if (k == key) {
+            *old = t->slots[i].value;
+            __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+            return 2;
+        }
+        i = next_slot(i, t->cap);
+    }
+    if (k == EMPTY)
+        t->used++;
+    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
+    return result;
+}
+
+int tm_heap_remove(uintptr_t key, uint64_t *value)
+{
+    struct heap_table *t = tm_self.heap_table;
+    if (TM_LIKELY(t != NULL)) {
+        ptrdiff_t i = find(t, key);
+        if (i >= 0) {
+            if (value)
+                *value = t->slots[i].value;
+            __atomic_store_n(&t->slots[i].key, TOMBSTONE, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    return remove_remote(key, value, t);
+}
+
+int tm_heap_get(uintptr_t key, uint64_t *value)
+{
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        enter_remote(t);
+        ptrdiff_t i = find(t, key);
+        if (i >= 0)
+            *value = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
+        leave_remote(t);
+        if (i >= 0)
+            return 1;
+    }
+    return 0;
+}
+
+void tm_heap_clear(void)
+{
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        enter_remote(t);
+        for (size_t i = 0; t->slots && i < t->cap; i++) {
+            uintptr_t k = load_key(&t->slots[i]);
+            if (k > TOMBSTONE)
+                __atomic_compare_exchange_n(&t->slots[i].key, &k, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+        }
+        leave_remote(t);
+    }
+}
+
+int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
+{
+    struct heap_slot *copy = NULL;
+    size_t copy_cap = 0;
+    int rc = 0;
+    for (struct heap_table *t = first_table(); t && rc == 0;) {
+        enter_remote(t);
+        if (t->cap > copy_cap) {
+            /* Allocate outside the table, then look again: it may have been rebuilt meanwhile. */
+            size_t want = t->cap;
+            leave_remote(t);
+            tm_tracer_free(copy, copy_cap * sizeof *copy);
+            copy = tm_tracer_alloc(want * sizeof *copy);
+            copy_cap = copy ? want : 0;
+            if (!copy)
+                return -1;
+            continue;
+        }
+        size_t n = 0;
+        for (size_t i = 0; t->slots && i < t->cap; i++) {
+            uintptr_t k = load_key(&t->slots[i]);
+            if (k > TOMBSTONE)
+                copy[n++] = (struct heap_slot){k, __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED)};
+        }
+        leave_remote(t);
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = fn(ctx, copy[i].key, copy[i].value);
+        t = t->next;
+    }
+    tm_tracer_free(copy, copy_cap * sizeof *copy);
+    return rc;
+}
+
+void tm_heap_after_fork_child(void)
+{
+    /* Only this thread survived: nobody else is reading or rebuilding, and the other tables are orphans. */
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        t->readers = 0;
+        t->resizing = 0;
+        t->owned = t == tm_self.heap_table;
+    }
+    registry_lock.locked = 0;
+}
