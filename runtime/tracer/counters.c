@@ -15,18 +15,10 @@
 #include "spinlock.h"
 #include "tracer.h"
 
-#define TM_FLUSH_BYTES (64 * 1024)
-
 __thread struct tm_thread tm_self __attribute__((tls_model("initial-exec")));
 
-struct tm_counter_slot {
-    int64_t pending;    /* written by the owner only */
-    int64_t peak_local; /* written by the owner; reset by reset_peak/clear */
-    int in_use;
-    struct tm_counter_slot *next;
-} __attribute__((aligned(64)));
-
-static int64_t flushed;     /* atomic */
+int64_t tm_flushed;         /* atomic */
+#define flushed tm_flushed
 static int64_t global_peak; /* atomic */
 static struct tm_counter_slot *slots;
 static tm_spinlock slots_lock;
@@ -89,10 +81,11 @@ int tm_counters_init(void)
     return 0;
 }
 
-void tm_counters_add(int64_t delta)
+/* tm_counters_add (tracer.h) when the thread has no slot yet, exact_peak is on, or pending must flush. */
+void tm_counters_add_slow(int64_t delta)
 {
     struct tm_counter_slot *slot = tm_self.slot;
-    if (TM_UNLIKELY(!slot || tm_g.exact_peak)) {
+    if (!slot || tm_g.exact_peak) {
         if (!slot && !tm_g.exact_peak)
             slot = attach_thread();
         if (!slot || tm_g.exact_peak) {

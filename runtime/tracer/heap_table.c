@@ -17,65 +17,22 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "heap_table.h"
 #include "spinlock.h"
-#include "tracer.h"
 
-#define EMPTY ((uintptr_t)0)
-#define TOMBSTONE ((uintptr_t)1) /* no block lives at address 1 */
+#define EMPTY TM_HEAP_EMPTY
+#define TOMBSTONE TM_HEAP_TOMBSTONE
 #define MIN_SLOTS 64
-
-struct heap_slot {
-    uintptr_t key;
-    uint64_t value;
-};
-
-struct heap_table {
-    /* Written by the owner only (and read by remote users between enter/leave). */
-    struct heap_slot *slots;
-    size_t cap;
-    size_t used; /* slots that are not EMPTY */
-    /* Shared. */
-    int readers __attribute__((aligned(64)));
-    int resizing;
-    int owned;
-    struct heap_table *next; /* registry: append-only */
-};
-
-static struct heap_table *tables; /* atomic head */
-static tm_spinlock registry_lock;
-static pthread_key_t exit_key;
-static int exit_key_ready;
-
-static inline size_t home_of(uintptr_t key, size_t cap)
-{
-    uint64_t h = (uint64_t)(key >> 4 | key << 60) * UINT64_C(0x9E3779B97F4A7C15);
-    return (size_t)(((h >> 32) * (uint64_t)cap) >> 32);
-}
-
-static inline size_t next_slot(size_t i, size_t cap)
-{
-    return ++i == cap ? 0 : i;
-}
 
 static inline uintptr_t load_key(const struct heap_slot *s)
 {
     return __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
 }
 
-/* The slot of key in t, or -1 (probing stops at the first EMPTY). */
-static ptrdiff_t find(const struct heap_table *t, uintptr_t key)
-{
-    if (!t->slots)
-        return -1;
-    for (size_t i = home_of(key, t->cap), n = 0; n < t->cap; i = next_slot(i, t->cap), n++) {
-        uintptr_t k = load_key(&t->slots[i]);
-        if (k == key)
-            return (ptrdiff_t)i;
-        if (k == EMPTY)
-            return -1;
-    }
-    return -1;
-}
+static struct heap_table *tables; /* atomic head */
+static tm_spinlock registry_lock;
+static pthread_key_t exit_key;
+static int exit_key_ready;
 
 /* ---- remote users ---- */
 
@@ -102,13 +59,13 @@ static struct heap_table *first_table(void)
 }
 
 /* Retires key from a table other than `own`; 1 and *value when found. */
-static int remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own)
+int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own)
 {
     for (struct heap_table *t = first_table(); t; t = t->next) {
         if (t == own)
             continue;
         enter_remote(t);
-        ptrdiff_t i = find(t, key);
+        ptrdiff_t i = tm_heap_find(t, key);
         int removed = 0;
         if (i >= 0) {
             uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
@@ -188,9 +145,9 @@ static int rebuild(struct heap_table *t)
     for (size_t i = 0; t->slots && i < t->cap; i++) {
         if (t->slots[i].key <= TOMBSTONE)
             continue;
-        size_t j = home_of(t->slots[i].key, cap);
+        size_t j = tm_heap_home(t->slots[i].key, cap);
         while (slots[j].key != EMPTY)
-            j = next_slot(j, cap);
+            j = tm_heap_next(j, cap);
         slots[j] = t->slots[i];
     }
     struct heap_slot *old = t->slots;
@@ -203,63 +160,35 @@ static int rebuild(struct heap_table *t)
     return 0;
 }
 
-int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
+/* tm_heap_put (heap_table.h) when the table is missing or full, or the block may be traced elsewhere. */
+int tm_heap_put_slow(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
 {
     struct heap_table *t = tm_self.heap_table;
-    if (TM_UNLIKELY(!t) && !(t = attach()))
+    if (!t && !(t = attach()))
         return -1;
-    if (TM_UNLIKELY(t->used + 1 > t->cap - t->cap / 8) && rebuild(t) != 0 && t->used + 1 >= t->cap)
+    if (t->used + 1 > t->cap - t->cap / 8 && rebuild(t) != 0 && t->used + 1 >= t->cap)
         return -1;
-    int result = 1;
     if (!fresh) {
         /* The block may be traced already, by this thread or another: replace that trace. */
-        ptrdiff_t i = find(t, key);
+        ptrdiff_t i = tm_heap_find(t, key);
         if (i >= 0) {
             *old = t->slots[i].value;
             __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
             return 2;
         }
-        if (remove_remote(key, old, t))
-            result = 2;
-    }
-    /* First tombstone or empty slot; a stale entry for this address met on the way is replaced. */
-    size_t i = home_of(key, t->cap);
-    uintptr_t k;
-    while ((k = t->slots[i].key) > TOMBSTONE) {
-        if (k == key) {
-            *old = t->slots[i].value;
-            __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+        if (tm_heap_remove_remote(key, old, t)) {
+            tm_heap_insert(t, key, value, old);
             return 2;
         }
-        i = next_slot(i, t->cap);
     }
-    if (k == EMPTY)
-        t->used++;
-    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
-    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
-    return result;
-}
-
-int tm_heap_remove(uintptr_t key, uint64_t *value)
-{
-    struct heap_table *t = tm_self.heap_table;
-    if (TM_LIKELY(t != NULL)) {
-        ptrdiff_t i = find(t, key);
-        if (i >= 0) {
-            if (value)
-                *value = t->slots[i].value;
-            __atomic_store_n(&t->slots[i].key, TOMBSTONE, __ATOMIC_RELEASE);
-            return 1;
-        }
-    }
-    return remove_remote(key, value, t);
+    return tm_heap_insert(t, key, value, old);
 }
 
 int tm_heap_get(uintptr_t key, uint64_t *value)
 {
     for (struct heap_table *t = first_table(); t; t = t->next) {
         enter_remote(t);
-        ptrdiff_t i = find(t, key);
+        ptrdiff_t i = tm_heap_find(t, key);
         if (i >= 0)
             *value = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
         leave_remote(t);

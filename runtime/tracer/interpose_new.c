@@ -9,7 +9,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
-#include "tracer.h"
+#include "record.h"
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_memalign(size_t, size_t);

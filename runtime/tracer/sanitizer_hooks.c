@@ -4,7 +4,7 @@
  * interposers do. The requested size is what the sanitizer passes. */
 #include <stddef.h>
 
-#include "tracer.h"
+#include "record.h"
 
 extern int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
                                                      void (*free_hook)(const volatile void *))

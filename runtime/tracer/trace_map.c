@@ -8,8 +8,8 @@
  * shard keeps filling up to its last free slot before the block goes untraced. */
 #include <string.h>
 
+#include "heap_table.h"
 #include "spinlock.h"
-#include "tracer.h"
 
 struct tm_slot {
     uintptr_t key; /* 0: empty */

@@ -32,32 +32,9 @@ static int append_chain(const tmtrace_site *site, const tmtrace_site **out, size
     return 1;
 }
 
-/* limit 1, the default: the same result as the general walk below, without the walk. */
-static size_t capture_one(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                          uint32_t *total_nframe)
-{
-    uintptr_t depth = shadow->depth;
-    if (!site) {
-        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
-        while (depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site)
-            depth--;
-        if (depth == lowest) {
-            out[0] = &tm_unknown_site;
-            *total_nframe = 1;
-            return 1;
-        }
-        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
-    }
-    out[0] = tm_site_is_rejected(site) ? &tm_unknown_site : site;
-    *total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
-    return 1;
-}
-
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
                   size_t limit, uint32_t *total_nframe)
 {
-    if (limit == 1)
-        return capture_one(site, shadow, out, total_nframe);
     size_t n = 0;
     uint32_t total = 0;
     uintptr_t depth = shadow->depth;

@@ -11,13 +11,14 @@
 #include "spinlock.h"
 #include "tracer.h"
 
-#define DIR_CHUNK_BITS 12
+#define DIR_CHUNK_BITS TM_TB_DIR_CHUNK_BITS
 #define DIR_CHUNK (1u << DIR_CHUNK_BITS)
 #define DIR_CHUNKS (TM_MAX_TRACEBACKS / DIR_CHUNK)
 #define ARENA_CHUNK (64 * 1024)
 
 static tm_spinlock store_lock;
-static struct tm_traceback **directory[DIR_CHUNKS];
+struct tm_traceback **tm_traceback_directory[DIR_CHUNKS];
+#define directory tm_traceback_directory
 static uint32_t ntracebacks; /* atomic for readers outside the lock */
 static uint32_t *id_set;     /* open addressing of id + 1; 0 = empty */
 static size_t id_set_cap;
@@ -47,11 +48,6 @@ static int same_frames(const struct tm_traceback *tb, uint32_t hash, const tmtra
 {
     return tb->hash == hash && tb->nframe == nframe && tb->total_nframe == total_nframe &&
            same_site_arrays(tb->frames, frames, nframe);
-}
-
-const struct tm_traceback *tm_traceback_get(uint32_t id)
-{
-    return directory[id >> DIR_CHUNK_BITS][id & (DIR_CHUNK - 1)];
 }
 
 uint32_t tm_traceback_count(void)
@@ -132,14 +128,8 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
     return id;
 }
 
-uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
-    if (tm_self.last_tb_id_plus_one && tm_self.last_tb_nframe == nframe && tm_self.last_tb_total == total_nframe &&
-        tm_self.last_tb_frame0 == frames[0]) {
-        const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);
-        if (same_site_arrays(last->frames + 1, frames + 1, nframe - 1))
-            return tm_self.last_tb_id_plus_one - 1;
-    }
     uint32_t id = intern_cached(frames, nframe, total_nframe);
     if (id != TM_NO_TRACEBACK) {
         tm_self.last_tb_id_plus_one = id + 1;

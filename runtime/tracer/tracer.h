@@ -77,8 +77,32 @@ struct tm_thread {
 };
 extern __thread struct tm_thread tm_self TM_HIDDEN __attribute__((tls_model("initial-exec")));
 
-/* ---- counters.c: traced memory (current, peak) from per-thread deltas ---- */
-void tm_counters_add(int64_t delta) TM_HIDDEN;
+/* ---- counters.c: traced memory (current, peak) from per-thread deltas (see counters.c) ---- */
+#define TM_FLUSH_BYTES (64 * 1024)
+struct tm_counter_slot {
+    int64_t pending;    /* written by the owner only */
+    int64_t peak_local; /* written by the owner; reset by reset_peak/clear */
+    int in_use;
+    struct tm_counter_slot *next;
+} __attribute__((aligned(64)));
+extern int64_t tm_flushed TM_HIDDEN; /* atomic */
+void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
+/* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none. */
+static inline void tm_counters_add(int64_t delta)
+{
+    struct tm_counter_slot *slot = tm_self.slot;
+    int64_t pending = slot ? slot->pending + delta : 0;
+    if (TM_UNLIKELY(!slot || tm_g.exact_peak || pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
+        tm_counters_add_slow(delta);
+        return;
+    }
+    __atomic_store_n(&slot->pending, pending, __ATOMIC_RELAXED);
+    if (delta > 0) {
+        int64_t now = __atomic_load_n(&tm_flushed, __ATOMIC_RELAXED) + pending;
+        if (now > slot->peak_local)
+            __atomic_store_n(&slot->peak_local, now, __ATOMIC_RELAXED);
+    }
+}
 void tm_counters_get(size_t *current, size_t *peak) TM_HIDDEN;
 void tm_counters_reset_peak(void) TM_HIDDEN;
 void tm_counters_clear(void) TM_HIDDEN;
@@ -117,9 +141,8 @@ void tm_trace_map_lock_all(struct tm_trace_map *m) TM_HIDDEN;
 void tm_trace_map_unlock_all(struct tm_trace_map *m) TM_HIDDEN;
 
 /* ---- heap_table.c: domain 0, one table per thread (same contracts as tm_trace_map_*) ---- */
+/* put and remove are inline in heap_table.h (the hot path). */
 struct heap_table;
-int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh) TM_HIDDEN;
-int tm_heap_remove(uintptr_t key, uint64_t *value) TM_HIDDEN;
 int tm_heap_get(uintptr_t key, uint64_t *value) TM_HIDDEN;
 void tm_heap_clear(void) TM_HIDDEN;
 int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
@@ -136,8 +159,8 @@ void tm_domains_lock_all(void) TM_HIDDEN;
 void tm_domains_unlock_all(void) TM_HIDDEN;
 
 /* ---- traceback_capture.c: the frames of an allocation happening now ---- */
-/* Writes at most `limit` frames, most recent first, into out; sets *total_nframe. Never returns 0 frames:
- * with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
+/* Writes at most `limit` (>= 2) frames, most recent first, into out; sets *total_nframe. Never returns 0
+ * frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
                   size_t limit, uint32_t *total_nframe) TM_HIDDEN;
 extern const tmtrace_site tm_unknown_site TM_HIDDEN;
@@ -151,16 +174,36 @@ struct tm_traceback {
     const tmtrace_site *frames[]; /* most recent first */
 };
 #define TM_NO_TRACEBACK UINT32_MAX
-/* The id of these frames, interned on first sight; TM_NO_TRACEBACK when out of tracer memory. */
-uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe) TM_HIDDEN;
-const struct tm_traceback *tm_traceback_get(uint32_t id) TM_HIDDEN;
+#define TM_TB_DIR_CHUNK_BITS 12
+/* id -> record, two levels whose chunks never move (traceback_store.c). */
+extern struct tm_traceback **tm_traceback_directory[] TM_HIDDEN;
+static inline const struct tm_traceback *tm_traceback_get(uint32_t id)
+{
+    return tm_traceback_directory[id >> TM_TB_DIR_CHUNK_BITS][id & ((1u << TM_TB_DIR_CHUNK_BITS) - 1)];
+}
+uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe) TM_HIDDEN;
+/* The id of these frames, interned on first sight; TM_NO_TRACEBACK when out of tracer memory. Consecutive
+ * allocations from one place (the common case) match the thread's last traceback without hashing. */
+static inline uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+{
+    if (TM_LIKELY(tm_self.last_tb_id_plus_one && tm_self.last_tb_nframe == nframe &&
+                  tm_self.last_tb_total == total_nframe && tm_self.last_tb_frame0 == frames[0])) {
+        const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);
+        uint32_t i = 1;
+        while (i < nframe && last->frames[i] == frames[i])
+            i++;
+        if (i == nframe)
+            return tm_self.last_tb_id_plus_one - 1;
+    }
+    return tm_traceback_intern_slow(frames, nframe, total_nframe);
+}
 uint32_t tm_traceback_count(void) TM_HIDDEN;
 /* Copies every site record in [begin, end) that an interned traceback references into tracer memory. */
 void tm_traceback_relocate(const tmtrace_site *begin, const tmtrace_site *end) TM_HIDDEN;
 void tm_traceback_lock(void) TM_HIDDEN;
 void tm_traceback_unlock(void) TM_HIDDEN;
 
-/* ---- modules.c: instrumented modules ---- */
+/* ---- modules.c: instrumented modules (before the capture fast path, which uses it) ---- */
 extern int tm_rejected_modules TM_HIDDEN; /* how many modules were refused (ABI mismatch) */
 int tm_site_in_rejected_module(const tmtrace_site *site) TM_HIDDEN;
 /* 1 when site belongs to a module the runtime refused: its frames read "<unknown>". */
@@ -169,15 +212,26 @@ static inline int tm_site_is_rejected(const tmtrace_site *site)
     return TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0) && tm_site_in_rejected_module(site);
 }
 
-/* ---- record.c: the one recording path (interposers, hooks, entry points, tmtrace_track) ---- */
-/* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
- * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
- * tmtrace_track(). Returns 0, or -1 if it could not (counted as untraced). */
-int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh) TM_HIDDEN;
-/* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
-int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old) TM_HIDDEN;
-/* Puts back a trace removed by tm_forget (a realloc that failed). */
-void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old) TM_HIDDEN;
+/* tm_capture for limit 1 (the default), inline on the hot path; traceback_capture.c documents the result. */
+static inline size_t tm_capture_one(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
+                                    const tmtrace_site **out, uint32_t *total_nframe)
+{
+    uintptr_t depth = shadow->depth;
+    if (!site) {
+        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+        while (depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site)
+            depth--;
+        if (depth == lowest) {
+            out[0] = &tm_unknown_site;
+            *total_nframe = 1;
+            return 1;
+        }
+        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
+    }
+    out[0] = tm_site_is_rejected(site) ? &tm_unknown_site : site;
+    *total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
+    return 1;
+}
 
 /* ---- pending site: set by an entry point for the allocation it is about to make ---- */
 static inline const tmtrace_site *tm_set_pending_site(const tmtrace_site *site)

@@ -1,6 +1,6 @@
 /* tracing_api.c — the "Tracing" and "Domains" functions of tmtrace.h (tracemalloc's module functions):
  * start/stop, limits, counters, clearing, and tracking blocks of custom allocators. */
-#include "tracer.h"
+#include "record.h"
 
 int tmtrace_start(int nframe)
 {

@@ -1,0 +1,80 @@
+/* record.h — the one recording path, inline because every malloc and free runs it. Interposed malloc/new,
+ * the sanitizer hooks, the pass's entry points (through the pending site) and tmtrace_track() all end here:
+ * capture the traceback, intern it, put the trace in its domain's map, adjust the counters. The callers pass
+ * constants for domain and fresh, so each inlined copy keeps only its own branch. record.c has the rest. */
+#ifndef TMTRACE_RECORD_H
+#define TMTRACE_RECORD_H
+
+#include "heap_table.h"
+#include "leak_check.h"
+#include "tracer.h"
+
+/* record.c */
+uint32_t tm_current_traceback_deep(const tmtrace_site *site) TM_HIDDEN; /* traceback limit > 1 */
+/* Puts back a trace removed by tm_forget (a realloc that failed). */
+void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old) TM_HIDDEN;
+
+/* The traceback of the allocation happening now; consumes the pending site. */
+static inline uint32_t tm_current_traceback(void)
+{
+    const tmtrace_site *site = tm_self.pending_site;
+    tm_self.pending_site = NULL;
+    if (TM_UNLIKELY(tm_g.nframe != 1))
+        return tm_current_traceback_deep(site);
+    const tmtrace_site *frame;
+    uint32_t total;
+    tm_capture_one(site, &__tmtrace_shadow, &frame, &total);
+    return tm_traceback_intern(&frame, 1, total);
+}
+
+/* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
+ * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
+ * tmtrace_track(). Returns 0, or -1 if it could not (counted as untraced). */
+static inline int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
+{
+    tm_self.busy++;
+    uint32_t tb = tm_current_traceback();
+    uint64_t old = 0;
+    int put = 0;
+    if (TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE)) {
+        struct tm_trace_map *map;
+        if (domain == 0) /* the hot path: straight to this thread's heap table */
+            put = tm_heap_put(ptr, tm_pack(size, tb), &old, fresh);
+        else if ((map = tm_domain_map(domain, 1)) != NULL)
+            put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
+    }
+    int rc = -1;
+    if (TM_LIKELY(put > 0)) {
+        tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+        if (domain == 0)
+            tm_leak_check_note_alloc(ptr, size); /* outside the map's locks, as leak_check.h asks */
+        rc = 0;
+    } else {
+        tm_note_untraced();
+    }
+    tm_self.busy--;
+    return rc;
+}
+
+/* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
+static inline int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
+{
+    uint64_t value;
+    int removed;
+    tm_self.busy++;
+    if (domain == 0) {
+        tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
+        removed = tm_heap_remove(ptr, &value);
+    } else {
+        struct tm_trace_map *map = tm_domain_map(domain, 0);
+        removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;
+    }
+    if (removed)
+        tm_counters_add(-(int64_t)tm_packed_size(value));
+    tm_self.busy--;
+    if (removed && old)
+        *old = value;
+    return removed;
+}
+
+#endif
