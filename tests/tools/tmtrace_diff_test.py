@@ -2,6 +2,7 @@
 """tmtrace_diff_test.py — end-to-end tests of tmtrace-diff: snapshots are built and dumped by the model (through
 tmtrace_conformance_driver), then tmtrace-diff's exact stdout, stderr and exit status are checked.
 Usage: tmtrace_diff_test.py TMTRACE_DIFF DRIVER"""
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ def build(tmp, spec):
     for index, path in enumerate(spec):
         lines.append("dump\t%d\t%s\n" % (index, os.path.join(tmp, path)))
     script = os.path.join(tmp, "build.txt")
-    with open(script, "w") as f:
+    with open(script, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.writelines(lines)
     subprocess.run([DRIVER, script], check=True, stdout=subprocess.DEVNULL)
 
@@ -102,6 +103,13 @@ class TmtraceDiff(unittest.TestCase):
             '"total_count_diff": 3, "entries": [\n'
             '  {"size": 240, "size_diff": 240, "count": 3, "count_diff": 3, "traceback": '
             '[{"filename": "/src/parser.c", "lineno": 88, "column": 0, "function": ""}]}\n]}\n'), ""))
+
+    def test_json_escapes_and_repairs_filenames(self):
+        build(self.tmp, {"odd.tmsnap": [(0, 8, [('/src/"q\\caf\u00e9\udcff.c', 1)])]})
+        code, out, err = run("--format", "json", os.path.join(self.tmp, "odd.tmsnap"))
+        self.assertEqual((code, err), (0, ""))
+        self.assertIn('"filename": "/src/\\"q\\\\caf\u00e9\\ufffd.c"', out)
+        self.assertEqual(json.loads(out)["entries"][0]["traceback"][0]["filename"], '/src/"q\\caf\u00e9\ufffd.c')
 
     def test_fail_over(self):
         self.assertEqual(run("--fail-over", "204", self.old, self.new)[0], 0)
