@@ -168,6 +168,27 @@ TEST(Statistic, AverageRoundsHalfToEvenLikePython)
     EXPECT_EQ(StatisticsText(s.get(), TMTRACE_KEY_LINENO, 0), "a.c:1: size=5 B, count=2, average=2 B\n");
 }
 
+TEST(Fnmatch, AgreesWithPythonOnOddPatterns)
+{
+    // Expected values are what python3's fnmatch.fnmatch(name, pattern) returns.
+    struct {
+        const char *pattern, *name;
+        int match;
+    } cases[] = {
+        {"*.c", "/src/a.c", 1},   {"*.c", "/src/a.cc", 0},    {"/src/?.c", "/src/ab.c", 0},
+        {"*[ab].c", "x/b.c", 1},  {"[b-a]*", "b", 0},         {"*[!]]*", "a]", 1},
+        {"*[!]]*", "]", 0},       {"*[a-]*", "-", 1},         {"*[z-a-c]*", "-", 1},
+        {"*[z-a-c]*", "b", 0},    {"*[!b-a]*", "q", 1},       {"[", "[", 1},
+        {"*[", "x[", 1},          {"[!]", "[!]", 1},          {"*[!--a]*", ".", 0},
+        {"*[b-ac-d]*", "c", 1},   {"*[b-ac-d]*", "a", 0},     {"a*b*c", "aXbYbZc", 1},
+        {"**.c", ".c", 1},        {"*/*", "/", 1},            {"caf\xc3\xa9?", "caf\xc3\xa9\xc3\xa9", 1},
+        {"[\\]", "\\", 1},        {"[^]", "^", 1},            {"[]-a]", "_", 1},
+        {"", "", 1},
+    };
+    for (const auto &c : cases)
+        EXPECT_EQ(tm_fnmatch(c.pattern, c.name), c.match) << "pattern '" << c.pattern << "' name '" << c.name << "'";
+}
+
 TEST(Builder, InternsFramesAndTracebacks)
 {
     Snapshot s(tmtrace_snapshot_new(3));
