@@ -52,6 +52,12 @@ static inline ptrdiff_t tm_heap_find(const struct heap_table *t, uintptr_t key)
     return -1;
 }
 
+/* Time to rebuild: one more entry would take the used slots (live + tombstones) past 3/4. */
+static inline int tm_heap_full(const struct heap_table *t)
+{
+    return t->used + 1 > t->cap - t->cap / 4;
+}
+
 /* heap_table.c: everything but the fast paths below. */
 int tm_heap_put_slow(uintptr_t key, uint64_t value, uint64_t *old, int fresh) TM_HIDDEN;
 int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own) TM_HIDDEN;
@@ -81,7 +87,7 @@ static inline int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t v
 static inline int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
 {
     struct heap_table *t = tm_self.heap_table;
-    if (TM_UNLIKELY(!fresh || !t || t->used + 1 > t->cap - t->cap / 8))
+    if (TM_UNLIKELY(!fresh || !t || tm_heap_full(t)))
         return tm_heap_put_slow(key, value, old, fresh);
     return tm_heap_insert(t, key, value, old);
 }

@@ -19,49 +19,49 @@ __thread struct tmtrace_shadow __tmtrace_shadow __attribute__((tls_model("initia
 
 const tmtrace_site tm_unknown_site = {"<unknown>", "", NULL, 0, 0, 0, 0};
 
-/* Appends site's inline chain; returns 0 once the limit is reached. */
-static int append_chain(const tmtrace_site *site, const tmtrace_site **out, size_t *n, size_t limit,
-                        uint32_t *total)
-{
-    for (const tmtrace_site *s = site; s; s = s->inlined_at) {
-        if (*n == limit)
-            return 0;
-        out[(*n)++] = TM_UNLIKELY(tm_site_is_rejected(s)) ? &tm_unknown_site : s;
-        (*total)++;
-    }
-    return 1;
-}
-
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
                   size_t limit, uint32_t *total_nframe)
 {
     size_t n = 0;
-    uint32_t total = 0;
     uintptr_t depth = shadow->depth;
     uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
-    uintptr_t d = depth;
-    int room = site ? append_chain(site, out, &n, limit, &total) : 1;
-    uintptr_t last_frame = 0;
-    int kept_any = 0;
-    for (; room && d > lowest; d--) {
+    uintptr_t d = depth; /* entries [lowest, d) are not read yet */
+    int truncated = 0;
+    for (const tmtrace_site *s = site; s && !truncated; s = s->inlined_at) {
+        if (n == limit)
+            truncated = 1;
+        else
+            out[n++] = s;
+    }
+    uintptr_t last_frame = 0; /* frame addresses are never 0: the first entry read is always kept */
+    while (!truncated && d > lowest) {
         if (n == limit) {
-            room = 0;
+            truncated = 1;
             break;
         }
-        const struct tmtrace_shadow_entry *e = &shadow->entries[(d - 1) & TMTRACE_SHADOW_MASK];
-        if (!e->site || (kept_any && e->frame <= last_frame))
+        const struct tmtrace_shadow_entry *e = &shadow->entries[--d & TMTRACE_SHADOW_MASK];
+        if (!e->site || e->frame <= last_frame)
             continue; /* stale: left by an exception or longjmp, or overwritten by deeper recursion */
-        room = append_chain(e->site, out, &n, limit, &total);
-        kept_any = 1;
         last_frame = e->frame;
+        for (const tmtrace_site *s = e->site; s; s = s->inlined_at) {
+            if (n == limit) {
+                truncated = 1;
+                break;
+            }
+            out[n++] = s;
+        }
     }
     /* Truncated: the d entries below the last one read were not read (see the file comment). Otherwise only
      * the entries the ring lost are missing. */
-    total += (uint32_t)(room ? lowest : d);
+    uint32_t total = (uint32_t)(n + (truncated ? d : lowest));
     if (n == 0) {
         out[n++] = &tm_unknown_site;
         total = 1;
     }
+    if (TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0))
+        for (size_t i = 0; i < n; i++)
+            if (tm_site_in_rejected_module(out[i]))
+                out[i] = &tm_unknown_site;
     *total_nframe = total;
     return n;
 }
