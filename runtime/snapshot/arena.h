@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* Model internals: hidden, so that libtmtrace.so exports only the public tmtrace_* API. */
+#pragma GCC visibility push(hidden)
+
 struct tm_arena_block;
 typedef struct tm_arena {
     struct tm_arena_block *head;
@@ -20,5 +23,7 @@ void tm_arena_release(tm_arena *arena);
 /* Makes room for `need` elements of `elem_size` bytes in *items (capacity *cap), growing by 1.5x so that a
  * large array wastes at most a third of itself. Returns 0, or -1 with *items untouched when out of memory. */
 int tm_array_reserve(void **items, size_t *cap, size_t elem_size, size_t need);
+
+#pragma GCC visibility pop
 
 #endif

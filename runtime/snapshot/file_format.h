@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Model internals: hidden, so that libtmtrace.so exports only the public tmtrace_* API. */
+#pragma GCC visibility push(hidden)
+
 #define TM_FILE_MAGIC "TMTSNAP" /* 8 bytes with its NUL */
 #define TM_FILE_VERSION 1u
 #define TM_FILE_BYTE_ORDER 0x01020304u
@@ -47,5 +50,7 @@ static inline uint64_t tm_get_u64(const unsigned char *p)
 {
     return (uint64_t)tm_get_u32(p) | (uint64_t)tm_get_u32(p + 4) << 32;
 }
+
+#pragma GCC visibility pop
 
 #endif

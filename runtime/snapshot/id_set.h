@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Model internals: hidden, so that libtmtrace.so exports only the public tmtrace_* API. */
+#pragma GCC visibility push(hidden)
+
 #define TM_NO_ID UINT32_MAX
 
 typedef struct tm_id_set {
@@ -50,5 +53,7 @@ static inline uint64_t tm_hash_location(uint64_t h, uint32_t filename_hash, uint
     return tm_hash_mix(tm_hash_mix(h, filename_hash), lineno);
 }
 #define TM_HASH_SEED 0x2545f4914f6cdd1dull
+
+#pragma GCC visibility pop
 
 #endif

@@ -13,6 +13,9 @@
 #include "arena.h"
 #include "id_set.h"
 
+/* Model internals: hidden, so that libtmtrace.so exports only the public tmtrace_* API. */
+#pragma GCC visibility push(hidden)
+
 struct tm_string {
     const char *text;
     uint32_t len;
@@ -114,5 +117,7 @@ int tm_fnmatch(const char *pattern, const char *name);
 
 /* Loads a snapshot from a dump held in memory; `name` is what error messages call it. */
 tmtrace_snapshot *tm_snapshot_load_buffer(const void *data, size_t size, const char *name);
+
+#pragma GCC visibility pop
 
 #endif
