@@ -63,9 +63,15 @@ void tm_init(void)
         tm_log("tracing through %s, frames=%d, start=%d", mode_name(tm_g.mode), tm_g.nframe, (int)tm_opt.start);
     if (tm_opt.report_at_exit > 0 || tm_opt.snapshot_at_exit[0])
         atexit(tm_exit_report);
-    tm_g.tracing = (int)tm_opt.start;
+    tm_set_tracing((int)tm_opt.start);
     tm_self.busy--;
     __atomic_store_n(&tm_g.ready, 1, __ATOMIC_RELEASE);
+}
+
+void tm_set_tracing(int on)
+{
+    __atomic_store_n(&tm_g.tracing, on, __ATOMIC_RELEASE);
+    __atomic_store_n(&tm_g.interposers_record, on && tm_g.mode == TM_MODE_INTERPOSE, __ATOMIC_RELEASE);
 }
 
 __attribute__((constructor(101))) static void tm_constructor(void)

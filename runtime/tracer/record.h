@@ -30,7 +30,7 @@ static inline uint32_t tm_current_traceback(void)
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
  * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
  * tmtrace_track(). Returns 0, or -1 if it could not (counted as untraced). */
-static inline int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
+static inline __attribute__((always_inline)) int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
     tm_self.busy++;
     uint32_t tb = tm_current_traceback();
@@ -57,7 +57,7 @@ static inline int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fre
 }
 
 /* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
-static inline int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
+static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
 {
     uint64_t value;
     int removed;

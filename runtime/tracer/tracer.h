@@ -48,12 +48,15 @@ struct tm_global {
     int ready;   /* init finished */
     int mode;    /* enum tm_mode */
     int tracing; /* tmtrace_is_tracing() */
+    int interposers_record; /* tracing through our interposers: the one test on their hot path */
     int nframe;  /* traceback limit */
     int exact_peak;
 };
 extern struct tm_global tm_g TM_HIDDEN;
 /* Initialises the runtime once (options, log, interception mode); safe to call from any hook. */
 void tm_init(void) TM_HIDDEN;
+/* Turns tracing on or off (tmtrace_start/stop, start=N). */
+void tm_set_tracing(int on) TM_HIDDEN;
 
 /* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
 #define TM_TB_CACHE_SIZE 64u
@@ -252,10 +255,14 @@ static inline void tm_clear_pending_site(const tmtrace_site *const *unused)
 /* ---- interposition: shared test of the interposers ---- */
 static inline int tm_interposer_records(void)
 {
-    if (TM_UNLIKELY(!__atomic_load_n(&tm_g.ready, __ATOMIC_ACQUIRE)))
+    if (TM_UNLIKELY(!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED))) {
+        if (__atomic_load_n(&tm_g.ready, __ATOMIC_ACQUIRE))
+            return 0;
         tm_init();
-    return tm_g.mode == TM_MODE_INTERPOSE && __atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED) && !tm_self.busy &&
-           !tm_self.suppress;
+        if (!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED))
+            return 0;
+    }
+    return !(tm_self.busy | tm_self.suppress);
 }
 
 /* ---- sanitizer_hooks.c ---- */

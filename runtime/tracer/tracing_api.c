@@ -10,14 +10,14 @@ int tmtrace_start(int nframe)
     if (__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return 0; /* already tracing: nothing changes, as in tracemalloc */
     tm_g.nframe = nframe;
-    __atomic_store_n(&tm_g.tracing, 1, __ATOMIC_RELEASE);
+    tm_set_tracing(1);
     return 0;
 }
 
 void tmtrace_stop(void)
 {
     tm_init();
-    __atomic_store_n(&tm_g.tracing, 0, __ATOMIC_RELEASE);
+    tm_set_tracing(0);
     tmtrace_clear_traces();
 }
 
