@@ -168,18 +168,22 @@ class TmtraceDiff(unittest.TestCase):
             "shard2/Lexer.Small.after.tmsnap": base + [(0, 16, [("/src/lexer.c", 12)])],
             "shard2/Lexer.Frees.before.tmsnap": base + [(0, 32, [("/src/lexer.c", 40)])],
             "shard2/Lexer.Frees.after.tmsnap": base,
+            "shard2/Inst%2FParam.Case%2F0.before.tmsnap": base,
+            "shard2/Inst%2FParam.Case%2F0.after.tmsnap": base + [(0, 16, [("/src/param.c", 1)])],
         })
         self.assertEqual(run(shard1, shard2), (0, (
-            "[ 4 tests by leaked bytes ]\n"
+            "[ 5 tests by leaked bytes ]\n"
             "Parser.Leaks: size_diff=+720 B, count_diff=+3\n"
             "    /src/parser.c:88: size=720 B (+720 B), count=3 (+3), average=240 B\n"
+            "Inst/Param.Case/0: size_diff=+16 B, count_diff=+1\n"
+            "    /src/param.c:1: size=16 B (+16 B), count=1 (+1), average=16 B\n"
             "Lexer.Small: size_diff=+16 B, count_diff=+1\n"
             "    /src/lexer.c:12: size=16 B (+16 B), count=1 (+1), average=16 B\n"
             "Parser.Clean: size_diff=+0 B, count_diff=+0\n"
             "Lexer.Frees: size_diff=-32 B, count_diff=-1\n"
             "    /src/lexer.c:40: size=0 B (-32 B), count=0 (-1)\n"), ""))
         self.assertEqual(run("--fail-over", "703", "--limit", "1", shard1, shard2)[0:2],
-                         (1, "[ 4 tests by leaked bytes ]\n"
+                         (1, "[ 5 tests by leaked bytes ]\n"
                              "Parser.Leaks: size_diff=+720 B, count_diff=+3\n"
                              "    /src/parser.c:88: size=720 B (+720 B), count=3 (+3), average=240 B\n"))
         os.remove(os.path.join(shard2, "Lexer.Small.after.tmsnap"))

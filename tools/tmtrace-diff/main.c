@@ -111,7 +111,7 @@ static int row_order(const void *pa, const void *pb)
         return a->size_diff > b->size_diff ? -1 : 1;
     if (a->count_diff != b->count_diff)
         return a->count_diff > b->count_diff ? -1 : 1;
-    int c = strcmp(a->name, b->name);
+    int c = strcmp(a->display, b->display);
     return c ? c : strcmp(a->directory, b->directory);
 }
 
@@ -158,6 +158,7 @@ static int tests_mode(const struct diff_options *opts)
         tmtrace_snapshot_free(rows[i].before);
         tmtrace_snapshot_free(rows[i].after);
         free(rows[i].name);
+        free(rows[i].display);
     }
     free(rows);
     return status;

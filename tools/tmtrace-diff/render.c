@@ -182,7 +182,7 @@ void render_tests(FILE *out, const struct diff_options *opts, const struct test_
         for (size_t i = 0; i < n; i++) {
             const struct test_row *r = &rows[i];
             fputs(i ? ",\n  {\"test\": " : "\n  {\"test\": ", out);
-            json_string(out, r->name);
+            json_string(out, r->display);
             fputs(", \"directory\": ", out);
             json_string(out, r->directory);
             fprintf(out, ", \"size_diff\": %lld, \"count_diff\": %lld, \"top\": ", (long long)r->size_diff,
@@ -199,7 +199,7 @@ void render_tests(FILE *out, const struct diff_options *opts, const struct test_
     fprintf(out, "[ %zu tests by leaked bytes ]\n", nrows);
     for (size_t i = 0; i < n; i++) {
         const struct test_row *r = &rows[i];
-        fprintf(out, "%s: size_diff=", r->name);
+        fprintf(out, "%s: size_diff=", r->display);
         put_size(out, r->size_diff, 1);
         fprintf(out, ", count_diff=%+lld\n", (long long)r->count_diff);
         if (r->diffs->len && (r->diffs->items[0].size_diff || r->diffs->items[0].count_diff)) {

@@ -10,7 +10,8 @@
 #include "options.h"
 
 struct test_row {
-    char *name;       /* Suite.Test */
+    char *name;       /* the file stem: the listener's %XX-escaped <Suite>.<Test> */
+    char *display;    /* the stem unescaped: "Inst/Suite.Test/0" for a parameterized test */
     char *directory;
     int64_t size_diff; /* after - before, all traces kept by the filters */
     int64_t count_diff;
