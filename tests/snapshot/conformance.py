@@ -4,7 +4,8 @@
 Generates random raw traces (deterministic seed), writes them with queries for conformance_driver, runs it,
 computes the same queries with tracemalloc.Snapshot(raw_traces, limit), and compares the two outputs exactly:
 statistics for every key with cumulative on/off, compare_to both directions, filter_traces with Filter and
-DomainFilter (inclusive/exclusive, lineno, all_frames, domain) and Traceback.format over real source files.
+DomainFilter (inclusive/exclusive, lineno, all_frames, domain) and Traceback.format over real source files;
+two of the snapshots are dumped and loaded back first.
 Usage: conformance.py DRIVER [--seed N] [--traces N] [--rounds N]
 """
 import argparse
@@ -125,6 +126,11 @@ def run_round(driver, rng, ntraces, tmp):
         expected.append("# " + line)
         expected.extend(str(s) + "\n" for s in result)
 
+    # Snapshots 1 and 2 go through dump() and load() first: what loads back must answer identically.
+    for i in (1, 2):
+        line = "reload\t%d\t%s\n" % (i, os.path.join(tmp, "reload%d.tmsnap" % i))
+        lines.append(line)
+        expected.append("# " + line)
     for i in range(len(py)):
         for key in KEYS:
             for cumulative in (0, 1):

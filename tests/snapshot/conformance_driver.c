@@ -13,6 +13,7 @@
  *   format SNAP INDEX LIMIT MOST_RECENT_FIRST     Traceback.format of statistics(traceback)[INDEX]
  *   domain SNAP DOMAIN NAME                      names a domain (prints nothing more)
  *   dump SNAP PATH                               Snapshot.dump(PATH) (prints nothing more; tmtrace-diff tests)
+ *   reload SNAP PATH                             dumps SNAP to PATH and replaces it by what loads back
  * Each query prints "# " and its line, then the result, one entry per line. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,13 @@ int main(int argc, char **argv)
         } else if (strcmp(f[0], "dump") == 0 && n == 3) {
             if (tmtrace_snapshot_dump(snapshot_arg(f[1]), f[2]) < 0)
                 die("dump failed", tmtrace_last_error());
+        } else if (strcmp(f[0], "reload") == 0 && n == 3) {
+            size_t i = strtoul(f[1], NULL, 10);
+            tmtrace_snapshot *loaded = NULL;
+            if (tmtrace_snapshot_dump(snapshot_arg(f[1]), f[2]) < 0 || !(loaded = tmtrace_snapshot_load(f[2])))
+                die("reload failed", tmtrace_last_error());
+            tmtrace_snapshot_free(snapshots[i]);
+            snapshots[i] = loaded;
         } else {
             die("bad query", f[0]);
         }
