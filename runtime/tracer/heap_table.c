@@ -110,11 +110,17 @@ static struct heap_table *attach(void)
     for (t = first_table(); t && t->owned; t = t->next)
         ;
     if (!t) {
+        /* A table always has slots, so probes need no other test. */
         char *raw = tm_tracer_alloc(sizeof *t + 64);
-        if (raw) {
+        struct heap_slot *slots = raw ? tm_tracer_alloc(MIN_SLOTS * sizeof *slots) : NULL;
+        if (slots) {
             t = (struct heap_table *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+            t->slots = slots;
+            t->cap = MIN_SLOTS;
             t->next = first_table();
             __atomic_store_n(&tables, t, __ATOMIC_RELEASE);
+        } else {
+            tm_tracer_free(raw, sizeof *t + 64);
         }
     }
     if (t)
@@ -135,7 +141,7 @@ static int rebuild(struct heap_table *t)
     while (__atomic_load_n(&t->readers, __ATOMIC_SEQ_CST))
         sched_yield();
     size_t live = 0;
-    for (size_t i = 0; t->slots && i < t->cap; i++)
+    for (size_t i = 0; i < t->cap; i++)
         live += t->slots[i].key > TOMBSTONE;
     size_t cap = (live + 1) * 2;
     cap = cap < MIN_SLOTS ? MIN_SLOTS : (cap + MIN_SLOTS - 1) / MIN_SLOTS * MIN_SLOTS;
@@ -144,7 +150,7 @@ static int rebuild(struct heap_table *t)
         __atomic_store_n(&t->resizing, 0, __ATOMIC_RELEASE);
         return -1;
     }
-    for (size_t i = 0; t->slots && i < t->cap; i++) {
+    for (size_t i = 0; i < t->cap; i++) {
         if (t->slots[i].key <= TOMBSTONE)
             continue;
         size_t j = tm_heap_home(t->slots[i].key, cap);
@@ -204,7 +210,7 @@ void tm_heap_clear(void)
 {
     for (struct heap_table *t = first_table(); t; t = t->next) {
         enter_remote(t);
-        for (size_t i = 0; t->slots && i < t->cap; i++) {
+        for (size_t i = 0; i < t->cap; i++) {
             uintptr_t k = load_key(&t->slots[i]);
             if (k > TOMBSTONE)
                 __atomic_compare_exchange_n(&t->slots[i].key, &k, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
@@ -232,7 +238,7 @@ int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
             continue;
         }
         size_t n = 0;
-        for (size_t i = 0; t->slots && i < t->cap; i++) {
+        for (size_t i = 0; i < t->cap; i++) {
             uintptr_t k = load_key(&t->slots[i]);
             if (k > TOMBSTONE)
                 copy[n++] = (struct heap_slot){k, __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED)};

@@ -15,7 +15,7 @@ struct heap_slot {
 };
 
 struct heap_table {
-    /* Written by the owner only (and read by remote users between enter/leave). */
+    /* Written by the owner only (and read by remote users between enter/leave). Never NULL. */
     struct heap_slot *slots;
     size_t cap;
     size_t used; /* slots that are not EMPTY */
@@ -37,19 +37,16 @@ static inline size_t tm_heap_next(size_t i, size_t cap)
     return ++i == cap ? 0 : i;
 }
 
-/* The slot of key in t, or -1 (probing stops at the first EMPTY). */
+/* The slot of key in t, or -1. Probing stops at the first EMPTY: every table keeps one (put refuses the last). */
 static inline ptrdiff_t tm_heap_find(const struct heap_table *t, uintptr_t key)
 {
-    if (!t->slots)
-        return -1;
-    for (size_t i = tm_heap_home(key, t->cap), n = 0; n < t->cap; i = tm_heap_next(i, t->cap), n++) {
+    for (size_t i = tm_heap_home(key, t->cap);; i = tm_heap_next(i, t->cap)) {
         uintptr_t k = __atomic_load_n(&t->slots[i].key, __ATOMIC_ACQUIRE);
         if (k == key)
             return (ptrdiff_t)i;
         if (k == TM_HEAP_EMPTY)
             return -1;
     }
-    return -1;
 }
 
 /* Time to rebuild: one more entry would take the used slots (live + tombstones) past 3/4. */
