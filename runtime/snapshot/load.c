@@ -289,6 +289,15 @@ tmtrace_snapshot *tm_snapshot_load_buffer(const void *data, size_t size, const c
     return snap;
 }
 
+/* Whether reading a stream (a pipe, a device) can stop: its first bytes are not a snapshot, or it already holds
+ * more than its header declares. tm_snapshot_load_buffer() then names the problem; /dev/zero costs 64 KiB. */
+static int seen_enough(const unsigned char *data, size_t len)
+{
+    if (len >= 8 && memcmp(data, TM_FILE_MAGIC, 8) != 0)
+        return 1;
+    return len >= TM_FILE_HEADER_SIZE && len > tm_get_u64(data + 24);
+}
+
 /* The whole file in one tm_malloc block: its size is what the file really holds, never what it claims. */
 static unsigned char *read_file(const char *path, size_t *size)
 {
@@ -326,6 +335,8 @@ static unsigned char *read_file(const char *path, size_t *size)
         if (got == 0)
             break;
         len += (size_t)got;
+        if (seen_enough(data, len))
+            break;
     }
     close(fd);
     *size = len;

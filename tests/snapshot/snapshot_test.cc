@@ -473,6 +473,12 @@ TEST_F(LoadErrors, MissingFileAndDirectory)
     EXPECT_STREQ(tmtrace_last_error(), "cannot load snapshot '/tmp': Is a directory");
 }
 
+TEST_F(LoadErrors, EndlessStreamStopsAtTheMagic)
+{
+    EXPECT_EQ(tmtrace_snapshot_load("/dev/zero"), nullptr);
+    EXPECT_STREQ(tmtrace_last_error(), "cannot load snapshot '/dev/zero': not a tmtrace snapshot (bad magic)");
+}
+
 TEST_F(LoadErrors, NotASnapshot)
 {
     EXPECT_EQ(Load(""), Prefix() + "not a tmtrace snapshot (bad magic)");
