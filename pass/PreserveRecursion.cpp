@@ -1,6 +1,8 @@
 // PreserveRecursion.cpp — see PreserveRecursion.h.
 #include "PreserveRecursion.h"
 
+#include "AllocationAnalysis.h"
+
 #include "llvm/ADT/SCCIterator.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/CallGraph.h"
@@ -14,11 +16,13 @@ namespace tmtrace {
 
 bool preserveRecursion(Module &M, ModuleAnalysisManager &AM) {
   CallGraph &CG = AM.getResult<CallGraphAnalysis>(M);
+  // A cycle that cannot allocate never appears in a traceback: the optimizer may keep turning it into a loop.
+  DenseSet<const Function *> MayAllocate = functionsThatMayAllocate(M, CallClassifier());
   bool Changed = false;
   for (scc_iterator<CallGraph *> SCC = scc_begin(&CG); !SCC.isAtEnd(); ++SCC) {
     SmallPtrSet<const Function *, 8> Cycle;
     for (CallGraphNode *Node : *SCC)
-      if (Function *F = Node->getFunction(); F && !F->isDeclaration())
+      if (Function *F = Node->getFunction(); F && MayAllocate.contains(F))
         Cycle.insert(F);
     if (Cycle.empty() || (Cycle.size() == 1 && !SCC.hasCycle()))
       continue;

@@ -167,10 +167,6 @@ PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &
       if (const AllocationFunction *Alloc = lookupAllocationFunction(*Callee))
         AllocationCalls.emplace_back(Call, Alloc);
     }
-  bool MarkedRecursion = preserveRecursion(M, AM);
-  if (AllocationCalls.empty() && UserCalls.empty())
-    return MarkedRecursion ? PreservedAnalyses::none() : PreservedAnalyses::all();
-
   for (auto &[Call, User] : UserCalls) {
     std::string Problem = trackUserAllocatorCall(*Call, *User);
     if (!Problem.empty()) {
@@ -181,7 +177,9 @@ PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &
   for (auto &[Call, Alloc] : AllocationCalls)
     rewriteAllocationCall(*Call, *Alloc);
   // The original declarations may now be unused; leaving them is harmless.
-  return PreservedAnalyses::none();
+  bool MarkedRecursion = preserveRecursion(M, AM);
+  bool Changed = MarkedRecursion || !AllocationCalls.empty() || !UserCalls.empty();
+  return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }
 
 } // namespace tmtrace

@@ -1,10 +1,8 @@
-// ShadowStack.cpp — see ShadowStack.h. A module-local analysis decides which functions may allocate (a call to an
-// allocation entry point, to an unknown or external function not known to be allocation-free, an indirect call,
-// or a call to a function of this module that may allocate); only calls that may allocate are pushed, only
-// functions that push pay for the entry load.
+// ShadowStack.cpp — see ShadowStack.h. AllocationAnalysis decides which functions and calls may allocate; only
+// calls that may allocate are pushed, and only functions that push pay for the entry load.
 #include "ShadowStack.h"
 
-#include "AllocationFunctions.h"
+#include "AllocationAnalysis.h"
 #include "SiteTable.h"
 
 #include "tmtrace_abi.h"
@@ -29,67 +27,6 @@ static_assert(offsetof(struct tmtrace_shadow, depth) == 0 && offsetof(struct tmt
               "the pass emits tmtrace_shadow as { i64, [CAPACITY x { ptr, i64 }] }");
 
 namespace {
-
-enum class CallKind {
-  NoAllocation,  // intrinsics, inline asm, known allocation-free callees
-  CarriesSite,   // an allocation entry point or track call: allocates, site passed as an argument
-  MayAllocate,   // must be pushed
-  ModuleCallee,  // a function defined here: pushed if that function may allocate
-};
-
-struct Classifier {
-  CallKind classify(const CallBase &Call, Function *&Defined) const {
-    Defined = nullptr;
-    if (Call.isInlineAsm())
-      return CallKind::NoAllocation;
-    // Memory attributes on the call itself (e.g. from __attribute__((const)) on a declaration).
-    if (Call.onlyReadsMemory() || Call.onlyAccessesArgMemory())
-      return CallKind::NoAllocation;
-    Function *Callee = dyn_cast<Function>(Call.getCalledOperand()->stripPointerCasts());
-    if (!Callee)
-      return CallKind::MayAllocate; // indirect
-    if (takesSiteArgument(Callee->getName()))
-      return CallKind::CarriesSite;
-    if (Callee->isDeclaration())
-      return isKnownNonAllocating(*Callee) ? CallKind::NoAllocation : CallKind::MayAllocate;
-    if (Callee->isInterposable()) // another definition may win at link time
-      return CallKind::MayAllocate;
-    Defined = Callee;
-    return CallKind::ModuleCallee;
-  }
-};
-
-// The functions of M that may allocate: those with a direct reason, then everything that calls them.
-DenseSet<const Function *> functionsThatMayAllocate(Module &M, const Classifier &C) {
-  DenseSet<const Function *> MayAllocate;
-  DenseMap<const Function *, SmallVector<const Function *, 4>> Callers;
-  SmallVector<const Function *, 64> Worklist;
-  for (Function &F : M) {
-    if (F.isDeclaration())
-      continue;
-    bool Direct = false;
-    for (Instruction &I : instructions(F)) {
-      auto *Call = dyn_cast<CallBase>(&I);
-      if (!Call)
-        continue;
-      Function *Defined;
-      CallKind Kind = C.classify(*Call, Defined);
-      if (Kind == CallKind::CarriesSite || Kind == CallKind::MayAllocate)
-        Direct = true;
-      else if (Kind == CallKind::ModuleCallee)
-        Callers[Defined].push_back(&F);
-    }
-    if (Direct && MayAllocate.insert(&F).second)
-      Worklist.push_back(&F);
-  }
-  while (!Worklist.empty()) {
-    const Function *F = Worklist.pop_back_val();
-    for (const Function *Caller : Callers.lookup(F))
-      if (MayAllocate.insert(Caller).second)
-        Worklist.push_back(Caller);
-  }
-  return MayAllocate;
-}
 
 struct ShadowLayout {
   GlobalVariable *Shadow;
@@ -162,7 +99,7 @@ void instrumentFunction(Function &F, ArrayRef<CallBase *> Pushed, const ShadowLa
 } // namespace
 
 bool instrumentShadowStack(Module &M, SiteTable &Sites) {
-  Classifier C;
+  CallClassifier C;
   DenseSet<const Function *> MayAllocate = functionsThatMayAllocate(M, C);
   if (MayAllocate.empty())
     return false;

@@ -26,3 +26,11 @@ void *build(int depth) {
 void *pong(int depth);
 void *ping(int depth) { return depth == 0 ? malloc(1) : pong(depth - 1); }
 void *pong(int depth) { return depth == 0 ? malloc(2) : ping(depth - 1); }
+
+// A cycle that cannot allocate is left to the optimizer: fib's recursion is partly turned into a loop as
+// without the plugin, and nothing is pushed.
+// CHECK-LABEL: define {{.*}} @fib(
+// CHECK-NOT: notail
+// CHECK-NOT: fence
+// CHECK: ret i64
+unsigned long fib(unsigned n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
