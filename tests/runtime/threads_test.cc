@@ -21,6 +21,7 @@ protected:
     static void WarmUp(int n)
     {
         std::vector<std::thread> threads;
+        threads.reserve(n);
         for (int i = 0; i < n; i++)
             threads.emplace_back([] {});
         for (auto &t : threads)
@@ -80,6 +81,51 @@ TEST_F(Threads, CrossThreadFreesKeepTracesAndCountersConsistent)
         for (int i = 1; i < kBlocks; i += 2)
             free(rows[t][i]);
     EXPECT_EQ(Current(), before);
+}
+
+TEST_F(Threads, SnapshotsAndLookupsRaceWithCrossThreadChurn)
+{
+    // Two threads hand blocks to each other (every free is another thread's block, every table keeps being
+    // rebuilt as it grows and shrinks) while this thread takes snapshots and looks blocks up.
+    constexpr int kRounds = 100, kBatch = 500;
+    std::atomic<void **> mailbox[2] = {{nullptr}, {nullptr}};
+    std::atomic<bool> done{false};
+    WarmUp(3);
+    size_t before = Current();
+    auto worker = [&](int me) {
+        for (int r = 0; r < kRounds; r++) {
+            void **batch = static_cast<void **>(malloc(kBatch * sizeof(void *)));
+            for (int i = 0; i < kBatch; i++)
+                batch[i] = malloc(8 + (size_t)i % 64);
+            void **expected = nullptr;
+            while (!mailbox[1 - me].compare_exchange_weak(expected, batch)) {
+                expected = nullptr;
+                std::this_thread::yield();
+            }
+            void **theirs;
+            while (!(theirs = mailbox[me].exchange(nullptr)))
+                std::this_thread::yield();
+            for (int i = 0; i < kBatch; i++)
+                free(theirs[i]);
+            free(theirs);
+        }
+    };
+    std::thread a(worker, 0), b(worker, 1);
+    std::thread observer([&] {
+        while (!done.load()) {
+            tmtrace_snapshot *snap = tmtrace_take_snapshot();
+            tmtrace_snapshot_free(snap);
+            void *probe = malloc(1);
+            tmtrace_traceback_free(tmtrace_get_object_traceback(probe));
+            free(probe);
+        }
+    });
+    a.join();
+    b.join();
+    done = true;
+    observer.join();
+    EXPECT_EQ(Current(), before);
+    EXPECT_EQ(SnapshotHeapBytes(), Current());
 }
 
 TEST_F(Threads, BlocksOutliveTheirThread)
