@@ -114,7 +114,7 @@ void tmtrace_snapshot_trace(const tmtrace_snapshot *snap, size_t i, unsigned *do
                             const tmtrace_traceback **traceback);
 /* The name given to a domain (tmtrace_set_domain_name), or NULL. */
 const char *tmtrace_snapshot_domain_name(const tmtrace_snapshot *snap, unsigned domain);
-/* Traced memory (current, peak) at the time the snapshot was taken; 0, 0 if unknown (built or loaded). */
+/* Traced memory (current, peak) when the snapshot was taken (kept by dump/load); 0, 0 if never set. */
 void tmtrace_snapshot_traced_memory(const tmtrace_snapshot *snap, size_t *current, size_t *peak);
 
 /* Snapshot.statistics(key, cumulative): grouped and sorted exactly as CPython does. As in CPython, cumulative
