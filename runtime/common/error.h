@@ -4,6 +4,6 @@
 
 /* Formats the message of the failing call; returns -1 so that callers can write `return tm_error(...)`.
  * Never allocates. */
-int tm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), visibility("hidden")));
 
 #endif
