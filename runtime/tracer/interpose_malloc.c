@@ -16,7 +16,7 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-static inline void *recorded(void *p, size_t size)
+static inline __attribute__((always_inline)) void *recorded(void *p, size_t size)
 {
     if (p && tm_interposer_records())
         tm_record(0, (uintptr_t)p, size, 1);

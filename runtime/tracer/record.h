@@ -15,7 +15,7 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site) TM_HIDDEN; /* trace
 void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old) TM_HIDDEN;
 
 /* The traceback of the allocation happening now; consumes the pending site. */
-static inline uint32_t tm_current_traceback(void)
+static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
 {
     const tmtrace_site *site = tm_self.pending_site;
     tm_self.pending_site = NULL;
