@@ -1,5 +1,7 @@
 // domains_test.cc — tmtrace_track/untrack for custom allocators: domains other than 0, replacement of a
 // tracked block, names, counters, and the errors when not tracing.
+#include <thread>
+
 #include "runtime_test_support.h"
 
 namespace {
@@ -98,6 +100,29 @@ TEST_F(Domains, NamesAreCopiedAndReplaced)
     tmtrace_snapshot_free(snap);
     EXPECT_EQ(tmtrace_set_domain_name(12, nullptr), -1);
     EXPECT_STREQ(tmtrace_last_error(), "tmtrace_set_domain_name: name is NULL");
+}
+
+TEST_F(Domains, TrackingAHeapBlockReplacesItsTrace)
+{
+    // What the pass emits after an xmalloc-style wrapper: domain 0, the block malloc already recorded.
+    tmtrace_site wrapper_call = tmtest::Site("/src/app.c", 31);
+    std::thread([] {}).join(); // glibc keeps a first thread's TLS vector: allocate it before measuring
+    size_t before = Current();
+    void *here = malloc(40);
+    void *there = nullptr;
+    std::thread([&] { there = malloc(50); }).join(); // recorded in another thread's table
+    EXPECT_EQ(Current() - before, 90u);
+    {
+        ShadowPush in_wrapper_caller(&wrapper_call, 0x7000);
+        EXPECT_EQ(tmtrace_track(0, reinterpret_cast<uintptr_t>(here), 41), 0);
+        EXPECT_EQ(tmtrace_track(0, reinterpret_cast<uintptr_t>(there), 51), 0);
+    }
+    EXPECT_EQ(Current() - before, 92u);
+    EXPECT_EQ(tmtest::FramesOf(here), std::vector<std::string>{"/src/app.c:31"});
+    EXPECT_EQ(tmtest::FramesOf(there), std::vector<std::string>{"/src/app.c:31"});
+    free(here);
+    free(there);
+    EXPECT_EQ(Current(), before);
 }
 
 TEST_F(Domains, NotTracingIsAnError)
