@@ -25,6 +25,7 @@ static void after_fork_in_child(void)
 {
     tm_heap_after_fork_child();
     after_fork_in_parent();
+    tm_log_open(tm_opt.log_path); /* FILE.<pid> names this process now */
 }
 
 int tm_fork_handlers_install(void)
