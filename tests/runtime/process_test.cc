@@ -159,6 +159,17 @@ TEST(Process, LogPathWritesFileDotPid)
     rmdir(dir);
 }
 
+TEST(Process, LogPathCreatesNoFileWhenThereIsNothingToSay)
+{
+    char dir[] = "/tmp/tmtrace-log-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string options = std::string("log_path=") + dir + "/log";
+    ProcessResult run = RunProgram(options.c_str());
+    EXPECT_EQ(run.status, 0);
+    EXPECT_EQ(run.err, "");
+    EXPECT_EQ(rmdir(dir), 0) << "the program left a file in " << dir; // fails unless empty
+}
+
 TEST(Process, SnapshotAtExitDumpsTheLiveTraces)
 {
     char path[] = "/tmp/tmtrace-snap-XXXXXX";
