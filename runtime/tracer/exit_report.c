@@ -1,6 +1,7 @@
-/* exit_report.c — what report_at_exit=N and snapshot_at_exit=PATH do when the program exits: print the top N
- * 'lineno' statistics exactly as tracemalloc's documentation example does ("[ Top N ]" then str(Statistic)
- * per line) to the log, and dump a snapshot of the live traces. */
+/* exit_report.c — what the runtime says when the program exits: how many blocks went untraced because the
+ * tracer's memory ran out (if any), then what report_at_exit=N and snapshot_at_exit=PATH ask for: the top N
+ * 'lineno' statistics exactly as tracemalloc's documentation example prints them ("[ Top N ]" then
+ * str(Statistic) per line) to the log, and a dump of the live traces. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,12 @@ static void report_top(const tmtrace_snapshot *snap, int64_t top)
 
 void tm_exit_report(void)
 {
+    uint64_t untraced = tm_untraced_blocks();
+    if (untraced)
+        tm_log("warning: %" PRIu64 " blocks were not traced: the tracer ran out of memory%s", untraced,
+               tm_opt.max_memory ? " (max_memory)" : "");
+    if (tm_opt.report_at_exit <= 0 && !tm_opt.snapshot_at_exit[0])
+        return;
     tm_self.busy++;
     tmtrace_snapshot *snap = tmtrace_take_snapshot();
     if (!snap) {

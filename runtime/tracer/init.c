@@ -61,8 +61,7 @@ void tm_init(void)
                "traced (tmtrace_track still works)");
     else if (tm_opt.verbosity >= 1)
         tm_log("tracing through %s, frames=%d, start=%d", mode_name(tm_g.mode), tm_g.nframe, (int)tm_opt.start);
-    if (tm_opt.report_at_exit > 0 || tm_opt.snapshot_at_exit[0])
-        atexit(tm_exit_report);
+    atexit(tm_exit_report);
     tm_set_tracing((int)tm_opt.start);
     tm_self.busy--;
     __atomic_store_n(&tm_g.ready, 1, __ATOMIC_RELEASE);

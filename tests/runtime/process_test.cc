@@ -203,13 +203,31 @@ TEST(Process, SnapshotAtExitToABadPathWarns)
     EXPECT_NE(run.err.find("/nonexistent-dir/x.tmsnap"), std::string::npos) << run.err;
 }
 
+TEST(Process, PeakOfTwoThreadsIsWithinTheDocumentedBound)
+{
+    // Each thread's 40000 B stay in its own counter (under the 64 KiB flush): without exact_peak neither
+    // thread saw the other's, so the peak misses one thread's share, within the (threads - 1) * 64 KiB bound.
+    ProcessResult run = RunProgram(nullptr, "peak2");
+    EXPECT_EQ(run.status, 0);
+    EXPECT_EQ(run.out, "peak-base=40000 current-base=0\n");
+}
+
+TEST(Process, ExactPeakCountsBothThreads)
+{
+    ProcessResult run = RunProgram("exact_peak=1", "peak2");
+    EXPECT_EQ(run.status, 0);
+    EXPECT_EQ(run.out, "peak-base=80000 current-base=0\n");
+}
+
 TEST(Process, OutOfTracerMemoryLeavesAllocationsIntactAndWarnsOnce)
 {
     ProcessResult run = RunProgram("max_memory=1", "oom");
     EXPECT_EQ(run.status, 0);
     EXPECT_EQ(run.out, "allocated=1000 current=0\n");
+    // One warning when it happens, one count at exit: the 1000 blocks and stdout's buffer.
     EXPECT_EQ(run.err, "tmtrace: warning: out of tracer memory (0 bytes in use, max_memory reached): some blocks are "
-                       "not traced; the program's allocations are unaffected\n");
+                       "not traced; the program's allocations are unaffected\n"
+                       "tmtrace: warning: 1001 blocks were not traced: the tracer ran out of memory (max_memory)\n");
 }
 
 } // namespace
