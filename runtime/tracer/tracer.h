@@ -191,10 +191,12 @@ static inline uint32_t tm_traceback_intern(const tmtrace_site *const *frames, ui
 {
     if (TM_LIKELY(tm_self.last_tb_id_plus_one && tm_self.last_tb_nframe == nframe &&
                   tm_self.last_tb_total == total_nframe && tm_self.last_tb_frame0 == frames[0])) {
-        const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);
         uint32_t i = 1;
-        while (i < nframe && last->frames[i] == frames[i])
-            i++;
+        if (nframe > 1) { /* frames beyond the first are compared against the record itself */
+            const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);
+            while (i < nframe && last->frames[i] == frames[i])
+                i++;
+        }
         if (i == nframe)
             return tm_self.last_tb_id_plus_one - 1;
     }
