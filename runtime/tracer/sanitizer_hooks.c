@@ -1,7 +1,8 @@
 /* sanitizer_hooks.c — the path taken when ASan, LSan, MSan or TSan owns malloc: the sanitizer's allocator
  * calls the hooks registered with __sanitizer_install_malloc_and_free_hooks (a weak reference, so a process
  * without a sanitizer runtime never needs the symbol), and the hooks record through record.c like the
- * interposers do. The requested size is what the sanitizer passes. */
+ * interposers do. The requested size is what the sanitizer passes. Under MemorySanitizer, what the runtime
+ * writes into the program's memory is marked initialised (tm_unpoison). */
 #include <stddef.h>
 
 #include "record.h"
@@ -9,6 +10,7 @@
 extern int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
                                                      void (*free_hook)(const volatile void *))
     __attribute__((weak));
+extern void __msan_unpoison(const volatile void *p, size_t size) __attribute__((weak));
 
 static int hook_records(void)
 {
@@ -25,6 +27,12 @@ static void on_free(const volatile void *p)
 {
     if (p && hook_records())
         tm_forget(0, (uintptr_t)p, NULL);
+}
+
+void tm_unpoison(const volatile void *p, size_t size)
+{
+    if (__msan_unpoison) /* MemorySanitizer cannot see this library's stores into the program's memory */
+        __msan_unpoison(p, size);
 }
 
 int tm_sanitizer_hooks_present(void)

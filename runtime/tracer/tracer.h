@@ -270,6 +270,8 @@ static inline int tm_interposer_records(void)
 /* ---- sanitizer_hooks.c ---- */
 int tm_sanitizer_hooks_present(void) TM_HIDDEN;
 int tm_sanitizer_hooks_install(void) TM_HIDDEN;
+/* Tells MemorySanitizer (if present) that the runtime initialised [p, p + size) in the program's memory. */
+void tm_unpoison(const volatile void *p, size_t size) TM_HIDDEN;
 
 /* ---- interpose_malloc.c ---- */
 int tm_process_malloc_is_ours(void) TM_HIDDEN;

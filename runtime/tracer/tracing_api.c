@@ -46,6 +46,10 @@ void tmtrace_get_traced_memory(size_t *current, size_t *peak)
 {
     tm_init();
     tm_counters_get(current, peak);
+    if (current)
+        tm_unpoison(current, sizeof *current);
+    if (peak)
+        tm_unpoison(peak, sizeof *peak);
 }
 
 void tmtrace_reset_peak(void)

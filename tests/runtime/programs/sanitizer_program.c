@@ -1,4 +1,4 @@
-/* sanitizer_program.c — built with -fsanitize=address (or leak) and linked with libtmtrace: the sanitizer
+/* sanitizer_program.c — built with -fsanitize=address (leak, thread, memory) and linked with libtmtrace: the sanitizer
  * owns malloc, so the runtime must take the hooks path, and every count below must still be exact.
  * Prints "sanitizer-program: ok" only when every check passed; otherwise names the failed check. */
 #include <stdio.h>
