@@ -60,26 +60,36 @@ static struct heap_table *first_table(void)
     return __atomic_load_n(&tables, __ATOMIC_ACQUIRE);
 }
 
-/* Retires key from a table other than `own`; 1 and *value when found. */
+/* Retires key from table t if it is there; 1 and *value when it was. */
+static int remove_from(struct heap_table *t, uintptr_t key, uint64_t *value)
+{
+    enter_remote(t);
+    ptrdiff_t i = tm_heap_find(t, key);
+    int removed = 0;
+    if (i >= 0) {
+        uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
+        uintptr_t expected = key;
+        removed = __atomic_compare_exchange_n(&t->slots[i].key, &expected, TOMBSTONE, 0, __ATOMIC_ACQ_REL,
+                                              __ATOMIC_RELAXED);
+        if (removed && value)
+            *value = v;
+    }
+    leave_remote(t);
+    return removed;
+}
+
+/* Retires key from a table other than `own`; 1 and *value when found. The table that held the thread's
+ * last cross-thread free is tried first: a consumer usually frees one producer's blocks. */
 int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own)
 {
+    struct heap_table *last = tm_self.last_remote_table;
+    if (last && last != own && remove_from(last, key, value))
+        return 1;
     for (struct heap_table *t = first_table(); t; t = t->next) {
-        if (t == own)
+        if (t == own || t == last || !remove_from(t, key, value))
             continue;
-        enter_remote(t);
-        ptrdiff_t i = tm_heap_find(t, key);
-        int removed = 0;
-        if (i >= 0) {
-            uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
-            uintptr_t expected = key;
-            removed = __atomic_compare_exchange_n(&t->slots[i].key, &expected, TOMBSTONE, 0, __ATOMIC_ACQ_REL,
-                                                  __ATOMIC_RELAXED);
-            if (removed && value)
-                *value = v;
-        }
-        leave_remote(t);
-        if (removed)
-            return 1;
+        tm_self.last_remote_table = t;
+        return 1;
     }
     return 0;
 }

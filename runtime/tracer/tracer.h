@@ -70,7 +70,8 @@ struct tm_thread {
     int suppress; /* inside an interposed operator new: the malloc beneath it must not record the block */
     const tmtrace_site *pending_site; /* set by an entry point, consumed by the next record */
     struct tm_counter_slot *slot;
-    struct heap_table *heap_table; /* this thread's domain-0 table */
+    struct heap_table *heap_table;        /* this thread's domain-0 table */
+    struct heap_table *last_remote_table; /* where this thread's last cross-thread free found its block */
     const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
