@@ -123,7 +123,7 @@ class TmtraceDiff(unittest.TestCase):
             (["--bogus", self.old], "tmtrace-diff: unknown option '--bogus'\n" + hint),
             (["--key", "line", self.old], "tmtrace-diff: bad --key 'line' (expected lineno, filename or traceback)\n" + hint),
             (["--limit", "-1", self.old], "tmtrace-diff: bad --limit '-1' (expected a number >= 0)\n" + hint),
-            (["--format", "xml", self.old], "tmtrace-diff: bad --format 'xml' (expected text or json)\n" + hint),
+            (["--format", "xml", self.old], "tmtrace-diff: bad --format 'xml' (expected text, json or html)\n" + hint),
             (["--fail-over", "1k", self.old], "tmtrace-diff: bad --fail-over '1k' (expected a number of bytes)\n" + hint),
             (["--domain", "x", self.old], "tmtrace-diff: bad --domain 'x' (expected a domain number)\n" + hint),
             (["--include"], "tmtrace-diff: --include needs a PATTERN\n" + hint),

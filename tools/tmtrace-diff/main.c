@@ -1,14 +1,18 @@
 /* main.c — tmtrace-diff: tracemalloc's snapshot reports from saved snapshots, for people and CI.
  *   SNAP        "[ Top N ]" statistics          OLD NEW   "[ Top N differences ]" (NEW.compare_to(OLD))
  *   DIR...      one row per test (gtest listener snapshots), most leaked bytes first
+ * as text, JSON or one HTML page, on standard output or into -o FILE.
  * Exit 0, 1 when --fail-over is exceeded, 2 on bad arguments or an unreadable snapshot. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <tmtrace/tmtrace.h>
 
+#include "html_report.h"
 #include "options.h"
 #include "render.h"
 #include "test_dirs.h"
@@ -50,6 +54,33 @@ static void totals(const tmtrace_snapshot *snap, uint64_t *size, uint64_t *count
     }
 }
 
+/* -o FILE is written into FILE.tmp.XXXXXX beside it and renamed over FILE only when complete, so a failed run
+ * never leaves a partial report (nor replaces a previous one). NULL after printing why. */
+static FILE *open_temporary(const char *path, char **temporary)
+{
+    size_t len = strlen(path) + sizeof ".tmp.XXXXXX";
+    *temporary = malloc(len);
+    if (!*temporary) {
+        fputs("tmtrace-diff: out of memory\n", stderr);
+        return NULL;
+    }
+    snprintf(*temporary, len, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(*temporary);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        fprintf(stderr, "tmtrace-diff: cannot write '%s': %s\n", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(*temporary);
+        }
+        free(*temporary);
+        *temporary = NULL;
+        return NULL;
+    }
+    fchmod(fd, 0644); /* mkstemp's 0600 would make the report private */
+    return out;
+}
+
 static int over_budget(const struct diff_options *opts, int64_t total_size_diff)
 {
     if (!opts->fail_over_given || total_size_diff <= 0 || (uint64_t)total_size_diff <= opts->fail_over)
@@ -61,32 +92,37 @@ static int over_budget(const struct diff_options *opts, int64_t total_size_diff)
     return 1;
 }
 
-static int statistics_mode(const struct diff_options *opts, const char *path)
+static int statistics_mode(FILE *out, const struct diff_options *opts, const char *path)
 {
     tmtrace_snapshot *snap = load_filtered(path, opts);
     if (!snap)
         return 2;
     tmtrace_statistics *stats = tmtrace_snapshot_statistics(snap, opts->key, opts->cumulative);
-    int status = 2;
+    int status = stats ? 0 : 2;
     if (!stats) {
         fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
     } else {
         uint64_t size, count;
         totals(snap, &size, &count);
-        render_statistics(stdout, opts, stats, size, count);
-        status = over_budget(opts, (int64_t)size);
+        if (opts->format == FORMAT_HTML)
+            status = html_statistics(out, opts, path, snap);
+        else
+            render_statistics(out, opts, stats, size, count);
+        status = status == 2 ? 2 : over_budget(opts, (int64_t)size);
     }
     tmtrace_statistics_free(stats);
     tmtrace_snapshot_free(snap);
     return status;
 }
 
-static int compare_mode(const struct diff_options *opts, const char *old_path, const char *new_path)
+static int compare_mode(FILE *out, const struct diff_options *opts, const char *old_path, const char *new_path)
 {
     tmtrace_snapshot *old = load_filtered(old_path, opts);
     tmtrace_snapshot *now = old ? load_filtered(new_path, opts) : NULL;
     int status = 2;
     tmtrace_statistic_diffs *diffs = now ? tmtrace_snapshot_compare_to(now, old, opts->key, opts->cumulative) : NULL;
+    if (diffs)
+        status = 0;
     if (now && !diffs) {
         fprintf(stderr, "tmtrace-diff: %s\n", tmtrace_last_error());
     } else if (diffs) {
@@ -94,8 +130,11 @@ static int compare_mode(const struct diff_options *opts, const char *old_path, c
         totals(old, &old_size, &old_count);
         totals(now, &new_size, &new_count);
         int64_t size_diff = (int64_t)(new_size - old_size), count_diff = (int64_t)(new_count - old_count);
-        render_differences(stdout, opts, diffs, size_diff, count_diff);
-        status = over_budget(opts, size_diff);
+        if (opts->format == FORMAT_HTML && html_differences(out, opts, old_path, new_path, old, now) != 0)
+            status = 2;
+        else if (opts->format != FORMAT_HTML)
+            render_differences(out, opts, diffs, size_diff, count_diff);
+        status = status == 2 ? 2 : over_budget(opts, size_diff);
     }
     tmtrace_statistic_diffs_free(diffs);
     tmtrace_snapshot_free(now);
@@ -115,7 +154,7 @@ static int row_order(const void *pa, const void *pb)
     return c ? c : strcmp(a->directory, b->directory);
 }
 
-static int tests_mode(const struct diff_options *opts)
+static int tests_mode(FILE *out, const struct diff_options *opts)
 {
     struct test_row *rows;
     size_t nrows;
@@ -150,8 +189,11 @@ static int tests_mode(const struct diff_options *opts)
     }
     if (!status) {
         qsort(rows, nrows, sizeof *rows, row_order);
-        render_tests(stdout, opts, rows, nrows, total_size, total_count);
-        status = over_budget(opts, total_size);
+        if (opts->format == FORMAT_HTML)
+            status = html_tests(out, opts, rows, nrows, total_size, total_count);
+        else
+            render_tests(out, opts, rows, nrows, total_size, total_count);
+        status = status == 2 ? 2 : over_budget(opts, total_size);
     }
     for (size_t i = 0; i < nrows; i++) {
         tmtrace_statistic_diffs_free(rows[i].diffs);
@@ -172,6 +214,12 @@ int main(int argc, char **argv)
         free_options(&opts);
         return status == 1 ? 0 : 2;
     }
+    char *temporary = NULL;
+    FILE *out = opts.output ? open_temporary(opts.output, &temporary) : stdout;
+    if (!out) {
+        free_options(&opts);
+        return 2;
+    }
     size_t ndirs = 0;
     for (size_t i = 0; i < opts.noperands; i++) {
         struct stat st;
@@ -182,20 +230,30 @@ int main(int argc, char **argv)
               "Try 'tmtrace-diff --help'.\n", stderr);
         status = 2;
     } else if (ndirs) {
-        status = tests_mode(&opts);
+        status = tests_mode(out, &opts);
     } else if (opts.noperands == 1) {
-        status = statistics_mode(&opts, opts.operands[0]);
+        status = statistics_mode(out, &opts, opts.operands[0]);
     } else if (opts.noperands == 2) {
-        status = compare_mode(&opts, opts.operands[0], opts.operands[1]);
+        status = compare_mode(out, &opts, opts.operands[0], opts.operands[1]);
     } else {
         fprintf(stderr, "tmtrace-diff: too many snapshots (%zu); give one or two\nTry 'tmtrace-diff --help'.\n",
                 opts.noperands);
         status = 2;
     }
-    if (fflush(stdout) != 0 && status != 2) {
-        perror("tmtrace-diff: stdout");
+    errno = 0;
+    int write_failed = out == stdout ? fflush(out) != 0 || ferror(out) : ferror(out) | fclose(out);
+    if (write_failed && status != 2) {
+        fprintf(stderr, "tmtrace-diff: cannot write '%s': %s\n", opts.output ? opts.output : "standard output",
+                strerror(errno ? errno : EIO));
         status = 2;
     }
+    if (temporary && status != 2 && rename(temporary, opts.output) != 0) {
+        fprintf(stderr, "tmtrace-diff: cannot write '%s': %s\n", opts.output, strerror(errno));
+        status = 2;
+    }
+    if (temporary && status == 2)
+        unlink(temporary);
+    free(temporary);
     free_options(&opts);
     return status;
 }

@@ -18,7 +18,9 @@ static const char USAGE[] =
     "  --include PATTERN                keep traces allocated in files matching PATTERN (fnmatch; repeatable)\n"
     "  --exclude PATTERN                drop traces allocated in files matching PATTERN (repeatable)\n"
     "  --domain D                       keep only traces of domain D (and of those, what the patterns keep)\n"
-    "  --format text|json               output format (default text)\n"
+    "  --format text|json|html          output format (default text); html: one self-contained page with a\n"
+    "                                   flame graph, the top statistics by lineno, filename and traceback\n"
+    "  -o, --output FILE                write the output to FILE instead of standard output\n"
     "  --fail-over BYTES                exit 1 when the total size difference exceeds BYTES\n"
     "  --help, --version\n"
     "exit status: 0 ok, 1 --fail-over exceeded, 2 bad arguments or unreadable snapshot\n";
@@ -127,8 +129,15 @@ int parse_options(int argc, char **argv, struct diff_options *opts)
                 opts->format = FORMAT_TEXT;
             else if (value && strcmp(value, "json") == 0)
                 opts->format = FORMAT_JSON;
+            else if (value && strcmp(value, "html") == 0)
+                opts->format = FORMAT_HTML;
             else
-                return usage_error("bad --format '%s' (expected text or json)", value ? value : "");
+                return usage_error("bad --format '%s' (expected text, json or html)", value ? value : "");
+        } else if (((value = option_value(argc, argv, &i, "--output", &matched)) || matched) ||
+                   ((value = option_value(argc, argv, &i, "-o", &matched)) || matched)) {
+            if (!value || !*value)
+                return usage_error("%s needs a FILE", "-o/--output");
+            opts->output = value;
         } else if ((value = option_value(argc, argv, &i, "--fail-over", &matched)) || matched) {
             if (parse_number(value, &opts->fail_over) < 0)
                 return usage_error("bad --fail-over '%s' (expected a number of bytes)", value ? value : "");

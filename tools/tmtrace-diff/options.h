@@ -7,7 +7,7 @@
 
 #include <tmtrace/tmtrace.h>
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML };
 
 struct diff_options {
     tmtrace_key key;
@@ -19,6 +19,7 @@ struct diff_options {
     int domain_given; /* --domain restricts what the filename filters keep */
     tmtrace_filter domain;
     enum output_format format;
+    const char *output; /* -o FILE; NULL: stdout */
     int fail_over_given;
     uint64_t fail_over;
     char **operands;

@@ -5,31 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *key_name(tmtrace_key key)
+#include "text_escape.h"
+
+const char *key_name(tmtrace_key key)
 {
     return key == TMTRACE_KEY_FILENAME ? "filename" : key == TMTRACE_KEY_LINENO ? "lineno" : "traceback";
 }
 
-static size_t shown(const struct diff_options *opts, size_t len)
+size_t entries_shown(const struct diff_options *opts, size_t len)
 {
     return opts->limit && opts->limit < len ? opts->limit : len;
 }
 
-/* Formats with an snprintf-style formatter into a buffer grown to fit. */
-static void put_formatted(FILE *out, size_t (*format)(const void *, char *, size_t), const void *item)
+/* Formats with an snprintf-style formatter into a malloc'd string grown to fit (NULL when out of memory). */
+static char *formatted(size_t (*format)(const void *, char *, size_t), const void *item)
 {
     char small[512];
     size_t need = format(item, small, sizeof small);
-    if (need < sizeof small) {
-        fputs(small, out);
-        return;
-    }
-    char *big = malloc(need + 1);
-    if (big) {
-        format(item, big, need + 1);
-        fputs(big, out);
-        free(big);
-    }
+    char *text = malloc(need + 1);
+    if (text && need < sizeof small)
+        memcpy(text, small, need + 1);
+    else if (text)
+        format(item, text, need + 1);
+    return text;
 }
 
 static size_t format_statistic(const void *item, char *buf, size_t size)
@@ -42,6 +40,23 @@ static size_t format_diff(const void *item, char *buf, size_t size)
     return tmtrace_statistic_diff_format(item, buf, size);
 }
 
+char *statistic_text(const tmtrace_statistic *stat)
+{
+    return formatted(format_statistic, stat);
+}
+
+char *statistic_diff_text(const tmtrace_statistic_diff *diff)
+{
+    return formatted(format_diff, diff);
+}
+
+static void put_formatted(FILE *out, char *text)
+{
+    if (text)
+        fputs(text, out);
+    free(text);
+}
+
 static void put_size(FILE *out, int64_t size, int sign)
 {
     char buf[64];
@@ -51,53 +66,15 @@ static void put_size(FILE *out, int64_t size, int sign)
 
 /* ---- JSON ---- */
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_length(const unsigned char *p)
-{
-    unsigned c = p[0];
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    unsigned cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    static const unsigned min[] = {0, 0, 0x80, 0x800, 0x10000};
-    return len && cp >= min[len] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? len : 0;
-}
-
-/* JSON must be UTF-8: a filename byte that is not becomes U+FFFD. */
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t len;
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else if (*p < 0x80)
-            fputc(*p, out);
-        else if ((len = utf8_length(p)) != 0) {
-            fwrite(p, 1, len, out);
-            p += len;
-            continue;
-        } else
-            fputs("\\ufffd", out);
-        p++;
-    }
-    fputc('"', out);
-}
-
 static void json_traceback(FILE *out, const tmtrace_traceback *tb)
 {
     fputs("\"traceback\": [", out);
     for (size_t i = 0; i < tmtrace_traceback_nframe(tb); i++) {
         const tmtrace_frame *f = tmtrace_traceback_frame(tb, i);
         fputs(i ? ", {\"filename\": " : "{\"filename\": ", out);
-        json_string(out, f->filename);
+        json_string(out, f->filename, 0);
         fprintf(out, ", \"lineno\": %u, \"column\": %u, \"function\": ", f->lineno, f->column);
-        json_string(out, f->function);
+        json_string(out, f->function, 0);
         fputc('}', out);
     }
     fputc(']', out);
@@ -122,7 +99,7 @@ static void json_header(FILE *out, const char *mode, const struct diff_options *
 void render_statistics(FILE *out, const struct diff_options *opts, const tmtrace_statistics *stats,
                        uint64_t total_size, uint64_t total_count)
 {
-    size_t n = shown(opts, stats->len);
+    size_t n = entries_shown(opts, stats->len);
     if (opts->format == FORMAT_JSON) {
         json_header(out, "statistics", opts);
         fprintf(out, "\"total_size\": %llu, \"total_count\": %llu, \"entries\": [", (unsigned long long)total_size,
@@ -138,7 +115,7 @@ void render_statistics(FILE *out, const struct diff_options *opts, const tmtrace
     }
     fprintf(out, "[ Top %zu ]\n", opts->limit ? opts->limit : stats->len);
     for (size_t i = 0; i < n; i++) {
-        put_formatted(out, format_statistic, &stats->items[i]);
+        put_formatted(out, statistic_text(&stats->items[i]));
         if (opts->key == TMTRACE_KEY_TRACEBACK)
             tmtrace_traceback_format(stats->items[i].traceback, 0, 0, out);
     }
@@ -149,7 +126,7 @@ void render_statistics(FILE *out, const struct diff_options *opts, const tmtrace
 void render_differences(FILE *out, const struct diff_options *opts, const tmtrace_statistic_diffs *diffs,
                         int64_t total_size_diff, int64_t total_count_diff)
 {
-    size_t n = shown(opts, diffs->len);
+    size_t n = entries_shown(opts, diffs->len);
     if (opts->format == FORMAT_JSON) {
         json_header(out, "compare", opts);
         fprintf(out, "\"total_size_diff\": %lld, \"total_count_diff\": %lld, \"entries\": [",
@@ -163,7 +140,7 @@ void render_differences(FILE *out, const struct diff_options *opts, const tmtrac
     }
     fprintf(out, "[ Top %zu differences ]\n", opts->limit ? opts->limit : diffs->len);
     for (size_t i = 0; i < n; i++) {
-        put_formatted(out, format_diff, &diffs->items[i]);
+        put_formatted(out, statistic_diff_text(&diffs->items[i]));
         if (opts->key == TMTRACE_KEY_TRACEBACK)
             tmtrace_traceback_format(diffs->items[i].traceback, 0, 0, out);
     }
@@ -174,7 +151,7 @@ void render_differences(FILE *out, const struct diff_options *opts, const tmtrac
 void render_tests(FILE *out, const struct diff_options *opts, const struct test_row *rows, size_t nrows,
                   int64_t total_size_diff, int64_t total_count_diff)
 {
-    size_t n = opts->limit_given ? shown(opts, nrows) : nrows;
+    size_t n = opts->limit_given ? entries_shown(opts, nrows) : nrows;
     if (opts->format == FORMAT_JSON) {
         json_header(out, "tests", opts);
         fprintf(out, "\"total_size_diff\": %lld, \"total_count_diff\": %lld, \"tests\": [",
@@ -182,9 +159,9 @@ void render_tests(FILE *out, const struct diff_options *opts, const struct test_
         for (size_t i = 0; i < n; i++) {
             const struct test_row *r = &rows[i];
             fputs(i ? ",\n  {\"test\": " : "\n  {\"test\": ", out);
-            json_string(out, r->display);
+            json_string(out, r->display, 0);
             fputs(", \"directory\": ", out);
-            json_string(out, r->directory);
+            json_string(out, r->directory, 0);
             fprintf(out, ", \"size_diff\": %lld, \"count_diff\": %lld, \"top\": ", (long long)r->size_diff,
                     (long long)r->count_diff);
             if (r->diffs->len && (r->diffs->items[0].size_diff || r->diffs->items[0].count_diff))
@@ -204,7 +181,7 @@ void render_tests(FILE *out, const struct diff_options *opts, const struct test_
         fprintf(out, ", count_diff=%+lld\n", (long long)r->count_diff);
         if (r->diffs->len && (r->diffs->items[0].size_diff || r->diffs->items[0].count_diff)) {
             fputs("    ", out);
-            put_formatted(out, format_diff, &r->diffs->items[0]);
+            put_formatted(out, statistic_diff_text(&r->diffs->items[0]));
         }
     }
 }

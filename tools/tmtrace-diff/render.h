@@ -1,4 +1,4 @@
-/* render.h — tmtrace-diff's output: statistics, differences and per-test rows, as text or JSON. */
+/* render.h — tmtrace-diff's output: statistics, differences and per-test rows, as text or JSON (HTML: html_report.h). */
 #ifndef TMTRACE_DIFF_RENDER_H
 #define TMTRACE_DIFF_RENDER_H
 
@@ -18,6 +18,15 @@ struct test_row {
     tmtrace_statistic_diffs *diffs; /* compare_to(after, before); its first item is the top difference */
     tmtrace_snapshot *before, *after;
 };
+
+/* "filename", "lineno" or "traceback". */
+const char *key_name(tmtrace_key key);
+/* How many of len entries --limit shows. */
+size_t entries_shown(const struct diff_options *opts, size_t len);
+
+/* str(Statistic) and str(StatisticDiff) with their trailing newline, malloc'd (NULL when out of memory). */
+char *statistic_text(const tmtrace_statistic *stat);
+char *statistic_diff_text(const tmtrace_statistic_diff *diff);
 
 void render_statistics(FILE *out, const struct diff_options *opts, const tmtrace_statistics *stats,
                        uint64_t total_size, uint64_t total_count);
