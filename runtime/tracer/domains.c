@@ -1,4 +1,4 @@
-/* domains.c — the domains: 0 is the C heap (its map is static and sharded for the hot path); every other
+/* domains.c — the domains: 0 is the C heap (its map is heap_table.c's per-thread tables); every other
  * domain gets its own smaller map on first tmtrace_track(), and any domain may carry a name for reports.
  * The registry is a short array searched under one lock: only tmtrace_track()/untrack() of non-zero domains
  * and name changes go through it. */

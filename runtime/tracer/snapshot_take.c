@@ -1,7 +1,7 @@
 /* snapshot_take.c — tmtrace_take_snapshot() and tmtrace_get_object_traceback(): the live traces turned into
- * the model's self-contained data (runtime/snapshot), through its public builder. Each shard is copied under
- * its own lock, so allocations in other threads go on while a snapshot is taken (a block allocated or freed
- * meanwhile may or may not be in it). */
+ * the model's self-contained data (runtime/snapshot), through its public builder. Each table (a thread's heap
+ * table, a shard of another domain) is copied on its own, so allocations in other threads go on while a
+ * snapshot is taken (a block allocated or freed meanwhile may or may not be in it). */
 #include "tracer.h"
 
 struct snapshot_build {

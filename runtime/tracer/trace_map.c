@@ -3,9 +3,8 @@
  *
  * Sharded by a hash of the address; each shard is an open-addressing, linear-probing table with
  * backward-shift deletion (no tombstones) and its own spinlock, so threads touching different blocks never
- * wait for each other, and a malloc/free pair costs one uncontended lock per operation. There is no shared
- * write besides the shard's own line. A shard grows (doubles) past 3/4 load; if that memory is refused the
- * shard keeps filling up to its last free slot before the block goes untraced. */
+ * wait for each other; a track/untrack costs one uncontended lock. A shard grows (doubles) past 3/4 load; if
+ * that memory is refused the shard keeps filling up to its last free slot before the block goes untraced. */
 #include <string.h>
 
 #include "heap_table.h"
