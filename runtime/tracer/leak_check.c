@@ -33,15 +33,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <stdio.h>
 
 #include <tmtrace/tmtrace.h>
 
 #include "common/error.h"
-#include "common/untraced_alloc.h"
 #include "tracer.h"
 
 #define TM_MAX_SCOPES 8
@@ -50,7 +49,38 @@
 
 int tm_leak_check_active;
 
-/* ---- growable arrays of untraced memory -------------------------------------------------------------------- */
+/* ---- the leak check's own memory ---------------------------------------------------------------------------
+ * Straight from mmap, not from the heap the program uses: what a scope end allocates and frees must not change
+ * which addresses the next test's blocks get (a reused address can meet a stale pointer, see leaks.cc), nor
+ * depend on what other threads did meanwhile. Each block carries its mapping size in a 16-byte header. */
+
+static void *page_alloc(size_t n)
+{
+    size_t total = n + 16;
+    void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *(size_t *)p = total;
+    return (char *)p + 16;
+}
+
+static void page_free(void *p)
+{
+    if (p)
+        munmap((char *)p - 16, *(size_t *)((char *)p - 16));
+}
+
+static void *page_realloc(void *p, size_t n)
+{
+    if (!p)
+        return page_alloc(n);
+    size_t old_total = *(size_t *)((char *)p - 16);
+    void *q = mremap((char *)p - 16, old_total, n + 16, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED)
+        return NULL;
+    *(size_t *)q = n + 16;
+    return (char *)q + 16;
+}
 
 static int grow(void **items, size_t *cap, size_t need, size_t item_size)
 {
@@ -59,7 +89,7 @@ static int grow(void **items, size_t *cap, size_t need, size_t item_size)
     size_t ncap = *cap ? *cap : 64;
     while (ncap < need)
         ncap *= 2;
-    void *n = tm_realloc(*items, ncap * item_size);
+    void *n = page_realloc(*items, ncap * item_size);
     if (!n)
         return tm_error("leak check: out of memory (%zu bytes)", ncap * item_size);
     *items = n;
@@ -108,7 +138,7 @@ static int table_rehash(struct candidate_table *t, size_t capacity)
 {
     struct candidate *old = t->slots;
     size_t old_cap = t->slots ? t->mask + 1 : 0;
-    struct candidate *slots = tm_calloc(capacity, sizeof *slots);
+    struct candidate *slots = page_alloc(capacity * sizeof *slots); /* zeroed */
     if (!slots)
         return tm_error("leak check: out of memory for %zu candidates", capacity);
     t->slots = slots;
@@ -119,7 +149,7 @@ static int table_rehash(struct candidate_table *t, size_t capacity)
             table_insert(t, old[i].ptr, old[i].size);
             table_find(t, old[i].ptr)->ignored = old[i].ignored;
         }
-    tm_free(old);
+    page_free(old);
     return 0;
 }
 
@@ -154,7 +184,7 @@ static void table_remove_slot(struct candidate_table *t, struct candidate *c)
 
 static void table_release(struct candidate_table *t)
 {
-    tm_free(t->slots);
+    page_free(t->slots);
     *t = (struct candidate_table){0};
 }
 
@@ -332,7 +362,7 @@ static int prepare_stop(void)
     pid_t *tids = NULL;
     size_t n = 0, cap = 0;
     if (install_stop_handler() < 0 || list_threads(&tids, &n, &cap) < 0) {
-        tm_free(tids);
+        page_free(tids);
         return -1;
     }
     pid_t self = current_tid();
@@ -341,12 +371,12 @@ static int prepare_stop(void)
         if (tids[i] == self)
             continue;
         if (grow((void **)&world.threads, &world.cap, world.n + 1, sizeof *world.threads) < 0) {
-            tm_free(tids);
+            page_free(tids);
             return -1;
         }
         world.threads[world.n++] = (struct stopped_thread){tids[i], 0, 0};
     }
-    tm_free(tids);
+    page_free(tids);
     return 0;
 }
 
@@ -444,23 +474,23 @@ static size_t maps_cap;
 
 static int read_maps(void)
 {
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tm_error("leak check: cannot open /proc/self/maps: %s", strerror(errno));
-    size_t len = 0;
-    for (;;) {
-        if (grow((void **)&maps_text, &maps_cap, len + 65536, 1) < 0) {
-            close(fd);
+    /* One pass with a buffer that holds the whole file: growing it midway would unmap pages already listed. */
+    for (size_t want = maps_cap > 65536 ? maps_cap : 65536;; want *= 2) {
+        if (grow((void **)&maps_text, &maps_cap, want, 1) < 0)
             return -1;
+        int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return tm_error("leak check: cannot open /proc/self/maps: %s", strerror(errno));
+        size_t len = 0;
+        ssize_t got;
+        while (len < maps_cap - 1 && (got = read(fd, maps_text + len, maps_cap - 1 - len)) > 0)
+            len += (size_t)got;
+        close(fd);
+        if (len < maps_cap - 1) {
+            maps_text[len] = '\0';
+            return 0;
         }
-        ssize_t got = read(fd, maps_text + len, maps_cap - len - 1);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
     }
-    close(fd);
-    maps_text[len] = '\0';
-    return 0;
 }
 
 /* The end of the readable mapping that contains addr (0 if none), from maps_text. */
@@ -523,7 +553,6 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static uintptr_t dbg_where; static const char *dbg_kind = "?";
 static void mark_pointer(struct scan *s, uintptr_t w)
 {
     if (w < s->lowest || w >= s->highest)
@@ -541,7 +570,6 @@ static void mark_pointer(struct scan *s, uintptr_t w)
     if (w >= c->ptr && w - c->ptr < extent && w != c->next_chunk && !s->marked[lo]) {
         s->marked[lo] = 1;
         s->work[s->nwork++] = lo;
-        if (getenv("TM_LEAK_DEBUG")) fprintf(stdout, "DBG mark %#lx size %zu from %s at %#lx (w=%#lx)\n", (unsigned long)c->ptr, c->size, dbg_kind, (unsigned long)dbg_where, (unsigned long)w);
     }
 }
 
@@ -550,7 +578,7 @@ __attribute__((no_sanitize("address", "thread", "memory"))) static void scan_wor
 {
     b = (b + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
     for (; b + sizeof(uintptr_t) <= e; b += sizeof(uintptr_t))
-        { dbg_where = b; mark_pointer(s, *(const volatile uintptr_t *)b); }
+        mark_pointer(s, *(const volatile uintptr_t *)b);
 }
 
 static void scan_range(struct scan *s, uintptr_t b, uintptr_t e)
@@ -673,25 +701,24 @@ static int find_reachable(struct scope *sc, struct scan *s)
     {
         uintptr_t here = (uintptr_t)&roots;
         uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here ? sc->owner_stack_top : here;
-        dbg_kind="own stack"; scan_range(s, own, mapping_end(own)); dbg_kind="descriptor";
+        scan_range(s, own, mapping_end(own));
         /* Its thread descriptor: pthread_setspecific values live there (GoogleTest's per-thread reporters). A
          * non-main thread's descriptor lies at the top of its stack mapping, scanned above; the main thread's
          * was allocated by the loader, outside any module and any traced block. */
         uintptr_t descriptor = (uintptr_t)pthread_self();
         scan_thread_descriptor(s, descriptor, mapping_end(descriptor));
-        dbg_kind="cached"; each_anonymous_mapping(scan_cached_thread_descriptor, s); dbg_kind="threads";
+        each_anonymous_mapping(scan_cached_thread_descriptor, s);
         for (size_t i = 0; i < world.n; i++)
             if (world.threads[i].tid && __atomic_load_n(&world.threads[i].acked, __ATOMIC_ACQUIRE))
                 scan_range(s, world.threads[i].sp, mapping_end(world.threads[i].sp));
-        dbg_kind="roots";
         for (size_t i = 0; i < roots.n; i++)
             scan_range(s, roots.items[i].begin, roots.items[i].end);
-        dbg_kind="flood"; flood(s);
+        flood(s);
         rc = 0;
     }
     resume_world();
 out:
-    tm_free(roots.items);
+    page_free(roots.items);
     return rc;
 }
 
@@ -720,7 +747,7 @@ int tmtrace_leak_scope_begin_below(const void *stack_root)
     pthread_mutex_lock(&scope_lock);
     if (nscopes == TM_MAX_SCOPES) {
         pthread_mutex_unlock(&scope_lock);
-        tm_free(tids);
+        page_free(tids);
         return tm_error("leak check: more than %d nested scopes", TM_MAX_SCOPES);
     }
     pid_t self = current_tid();
@@ -746,9 +773,9 @@ static int take_leaks(struct scope *sc, struct candidate **out, size_t *nout)
 {
     struct candidate_table *t = &sc->candidates;
     struct scan s = {0};
-    s.cands = tm_malloc(t->count * sizeof *s.cands);
-    s.marked = tm_calloc(t->count, 1);
-    s.work = tm_malloc(t->count * sizeof *s.work);
+    s.cands = page_alloc(t->count * sizeof *s.cands);
+    s.marked = page_alloc(t->count);
+    s.work = page_alloc(t->count * sizeof *s.work);
     int rc = -1;
     if (!s.cands || !s.marked || !s.work) {
         tm_error("leak check: out of memory for %zu candidates", t->count);
@@ -779,9 +806,9 @@ static int take_leaks(struct scope *sc, struct candidate **out, size_t *nout)
     s.cands = NULL;
     rc = 0;
 out:
-    tm_free(s.cands);
-    tm_free(s.marked);
-    tm_free(s.work);
+    page_free(s.cands);
+    page_free(s.marked);
+    page_free(s.work);
     return rc;
 }
 
@@ -790,7 +817,7 @@ static tmtrace_snapshot *snapshot_of(const struct candidate *leaks, size_t n)
 {
     int limit = tmtrace_get_traceback_limit();
     tmtrace_snapshot *snap = tmtrace_snapshot_new(limit > 0 ? (unsigned)limit : 1);
-    int32_t *ids = tm_malloc((size_t)(limit > 0 ? limit : 1) * sizeof *ids);
+    int32_t *ids = page_alloc((size_t)(limit > 0 ? limit : 1) * sizeof *ids);
     if (!snap || !ids)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -815,10 +842,10 @@ static tmtrace_snapshot *snapshot_of(const struct candidate *leaks, size_t n)
         if (ids[0] < 0 || tb_id < 0 || tmtrace_snapshot_add_trace(snap, 0, leaks[i].size, tb_id) < 0)
             goto fail;
     }
-    tm_free(ids);
+    page_free(ids);
     return snap;
 fail:
-    tm_free(ids);
+    page_free(ids);
     tmtrace_snapshot_free(snap);
     return NULL;
 }
@@ -838,7 +865,7 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
     size_t nleaks = 0;
     int rc = sc->candidates.count ? take_leaks(sc, &leaks, &nleaks) : 0;
     table_release(&sc->candidates);
-    tm_free(sc->foreign_tids);
+    page_free(sc->foreign_tids);
     nscopes--;
     scope_generation++;
     if (!nscopes)
@@ -853,7 +880,7 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
         else
             rc = nleaks > INT32_MAX ? INT32_MAX : (int)nleaks;
     }
-    tm_free(leaks);
+    page_free(leaks);
     return rc;
 }
 

@@ -92,7 +92,7 @@ TEST(CleanPatterns, CallOnce)
 TEST(CleanPatterns, ThreadLocalCache)
 {
     per_thread_cache.emplace_back(500, 't');
-    EXPECT_EQ(per_thread_cache.size(), 1u);
+    EXPECT_GE(per_thread_cache.size(), 1u);  // grows with --gtest_repeat
 }
 
 TEST(CleanPatterns, RecordProperty) { RecordProperty("long_property", std::string(400, 'p')); }
@@ -112,7 +112,7 @@ TEST(CleanPatterns, HelperThreadStoresIntoAGlobal)
     static std::vector<std::string> results;
     std::thread helper([] { results.emplace_back(250, 'h'); });
     helper.join();
-    EXPECT_EQ(results.size(), 1u);
+    EXPECT_GE(results.size(), 1u);  // grows with --gtest_repeat
 }
 
 TEST(CleanPatterns, FreesEverything)
