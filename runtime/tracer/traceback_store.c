@@ -128,14 +128,18 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
     return id;
 }
 
+uint32_t tm_traceback_epoch;
+
 uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
+    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
     uint32_t id = intern_cached(frames, nframe, total_nframe);
     if (id != TM_NO_TRACEBACK) {
         tm_self.last_tb_id_plus_one = id + 1;
         tm_self.last_tb_nframe = nframe;
         tm_self.last_tb_total = total_nframe;
         tm_self.last_tb_frame0 = frames[0];
+        tm_self.last_tb_epoch = epoch;
     }
     return id;
 }
@@ -196,6 +200,7 @@ void tm_traceback_relocate(const tmtrace_site *begin, const tmtrace_site *end)
             tb->frames[k] = (const tmtrace_site *)copy;
         }
     }
+    __atomic_add_fetch(&tm_traceback_epoch, 1, __ATOMIC_RELEASE);
     tm_spin_unlock(&store_lock);
     tm_ptr_map_free(&copies);
 }

@@ -76,7 +76,7 @@ struct tm_thread {
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
-    uint32_t last_tb_id_plus_one, last_tb_nframe, last_tb_total;
+    uint32_t last_tb_id_plus_one, last_tb_nframe, last_tb_total, last_tb_epoch;
     const tmtrace_site *last_tb_frame0;
 };
 extern __thread struct tm_thread tm_self TM_HIDDEN __attribute__((tls_model("initial-exec")));
@@ -186,12 +186,15 @@ static inline const struct tm_traceback *tm_traceback_get(uint32_t id)
     return tm_traceback_directory[id >> TM_TB_DIR_CHUNK_BITS][id & ((1u << TM_TB_DIR_CHUNK_BITS) - 1)];
 }
 uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe) TM_HIDDEN;
+/* Bumped when a module's sites are relocated: a new module at the same address must not match old memos. */
+extern uint32_t tm_traceback_epoch TM_HIDDEN;
 /* The id of these frames, interned on first sight; TM_NO_TRACEBACK when out of tracer memory. Consecutive
  * allocations from one place (the common case) match the thread's last traceback without hashing. */
 static inline uint32_t tm_traceback_intern(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
     if (TM_LIKELY(tm_self.last_tb_id_plus_one && tm_self.last_tb_nframe == nframe &&
-                  tm_self.last_tb_total == total_nframe && tm_self.last_tb_frame0 == frames[0])) {
+                  tm_self.last_tb_total == total_nframe && tm_self.last_tb_frame0 == frames[0] &&
+                  tm_self.last_tb_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))) {
         uint32_t i = 1;
         if (nframe > 1) { /* frames beyond the first are compared against the record itself */
             const struct tm_traceback *last = tm_traceback_get(tm_self.last_tb_id_plus_one - 1);

@@ -313,6 +313,26 @@ TEST_F(EntryPoints, UnloadedModuleSitesAreCopied)
     free(p);
 }
 
+TEST_F(EntryPoints, ModuleLoadedWhereAnUnloadedOneWasGetsItsOwnFrames)
+{
+    // dlclose then dlopen of another module at the same address: same site addresses, other contents.
+    tmtrace_stop();
+    ASSERT_EQ(tmtrace_start(1), 0);
+    static tmtrace_site sites[1];
+    sites[0] = tmtrace_site{"/src/first.c", "f", nullptr, 1, 1, 0, 0};
+    ASSERT_EQ(__tmtrace_register_module(TMTRACE_ABI_VERSION, "first.so", sites, sites + 1), 0);
+    void *first = __tmtrace_malloc(8, &sites[0]);
+    __tmtrace_unregister_module(sites, sites + 1);
+    sites[0] = tmtrace_site{"/src/second.c", "g", nullptr, 2, 1, 0, 0};
+    ASSERT_EQ(__tmtrace_register_module(TMTRACE_ABI_VERSION, "second.so", sites, sites + 1), 0);
+    void *second = __tmtrace_malloc(8, &sites[0]);
+    EXPECT_EQ(FramesOf(first), (FrameList{"/src/first.c:1"}));
+    EXPECT_EQ(FramesOf(second), (FrameList{"/src/second.c:2"}));
+    __tmtrace_unregister_module(sites, sites + 1);
+    free(first);
+    free(second);
+}
+
 TEST_F(EntryPoints, ModuleOfAnotherAbiIsRefusedWithOneWarning)
 {
     static tmtrace_site sites[1] = {{"/src/old.c", "f", nullptr, 5, 1, 0, 0}};
