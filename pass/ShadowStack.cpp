@@ -15,6 +15,7 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <cstddef>
 
@@ -52,8 +53,17 @@ ShadowLayout declareShadow(Module &M) {
 void instrumentFunction(Function &F, ArrayRef<CallBase *> Pushed, const ShadowLayout &Layout, SiteTable &Sites) {
   LLVMContext &Ctx = F.getContext();
   Type *I64 = Type::getInt64Ty(Ctx);
-  IRBuilder<> IRB(&*F.getEntryBlock().getFirstInsertionPt());
+  // The thread's shadow address is computed once, alone at the end of the entry block's allocas, and the rest of
+  // the entry block moves to a block of its own: -O0's FastISel cannot select a TLS address and falls back to
+  // SelectionDAG for the whole block that holds one, so that block is kept tiny.
+  BasicBlock &EntryBlock = F.getEntryBlock();
+  BasicBlock::iterator AfterAllocas = EntryBlock.getFirstInsertionPt();
+  while (isa<AllocaInst>(*AfterAllocas))
+    ++AfterAllocas;
+  IRBuilder<> IRB(&EntryBlock, AfterAllocas);
   Value *Shadow = IRB.CreateThreadLocalAddress(Layout.Shadow);
+  SplitBlock(&EntryBlock, std::next(cast<Instruction>(Shadow)->getIterator()));
+  IRB.SetInsertPoint(&*EntryBlock.getSingleSuccessor()->getFirstInsertionPt());
   Value *Depth = IRB.CreateStructGEP(Layout.Type, Shadow, 0, "tmtrace.depth");
   LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
   Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
@@ -69,12 +79,13 @@ void instrumentFunction(Function &F, ArrayRef<CallBase *> Pushed, const ShadowLa
   Constant *NoSite = ConstantPointerNull::get(PointerType::getUnqual(Ctx));
   for (CallBase *Call : Pushed) {
     IRB.SetInsertPoint(Call);
-    IRB.CreateStore(D1, Depth);
-    // A signal handler that interrupts the push then uses the slot above instead of a half-written entry.
-    IRB.CreateFence(AtomicOrdering::SequentiallyConsistent, SyncScope::SingleThread);
-    StoreInst *SiteStore = IRB.CreateStore(NoSite, SiteField);
+    // Depth first, then the entry, so that a signal handler interrupting the push uses the slot above instead of
+    // a half-written entry. Volatile keeps that order (the compiler never reorders volatile accesses among
+    // themselves; a signal fence would too, but makes -O0's FastISel fall back to SelectionDAG).
+    IRB.CreateStore(D1, Depth, /*isVolatile=*/true);
+    StoreInst *SiteStore = IRB.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
     Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
-    IRB.CreateStore(Frame, FrameField);
+    IRB.CreateStore(Frame, FrameField, /*isVolatile=*/true);
     if (auto *Invoke = dyn_cast<InvokeInst>(Call))
       IRB.SetInsertPoint(Invoke->getNormalDest(), Invoke->getNormalDest()->getFirstInsertionPt());
     else

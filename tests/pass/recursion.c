@@ -5,9 +5,9 @@
 #include <stdlib.h>
 
 // CHECK-LABEL: define {{.*}} @build(
-// CHECK: fence
-// CHECK-NEXT: store ptr
-// CHECK-NEXT: store i64
+// CHECK: store volatile i64
+// CHECK-NEXT: store volatile ptr
+// CHECK-NEXT: store volatile i64
 // CHECK-NEXT: notail call ptr @build(
 // Without the plugin the recursion becomes a loop.
 // PLAIN-LABEL: define {{.*}} @build(
@@ -31,6 +31,6 @@ void *pong(int depth) { return depth == 0 ? malloc(2) : ping(depth - 1); }
 // without the plugin, and nothing is pushed.
 // CHECK-LABEL: define {{.*}} @fib(
 // CHECK-NOT: notail
-// CHECK-NOT: fence
+// CHECK-NOT: store volatile
 // CHECK: ret i64
 unsigned long fib(unsigned n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
