@@ -1,9 +1,10 @@
 /* flame_tree.c — building and writing the flame-graph tree (see flame_tree.h).
  *
  * JSON written, one array entry per node in preorder, the root (all traces, frame -1) first:
- *   {"kind": "statistics"|"compare", "nodes": N,
+ *   {"kind": "statistics"|"compare", "nodes": N (the root included),
  *    "depth": [...], "frame": [...],       depth 0 is the root; frame indexes the page's frame table
- *    "size": [...], "count": [...],        totals of the tracebacks beneath (the new snapshot's for a compare)
+ *    "size": [...], "count": [...],        totals of the tracebacks beneath (the new snapshot's for a compare;
+ *                                          the root's are those of all traces)
  *    "grow": [...], "shrink": [...],       compare only: bytes of the size_diffs > 0 and of those < 0 beneath
  *    "count_diff": [...]}                  compare only
  * Children come widest first, then by (filename, lineno), so the same input always gives the same page. */
@@ -64,13 +65,13 @@ static uint32_t child_of(struct tree *t, uint32_t parent, const tmtrace_frame *f
     return index;
 }
 
-/* Adds one traceback's totals to the root and to every node on its path, oldest frame first. */
+/* Adds one traceback's totals to the root and, unless it has zero width, to every node on its path, oldest
+ * frame first: the root holds the totals of all traces. */
 static int add_traceback(struct tree *t, const tmtrace_traceback *tb, uint64_t size, uint64_t count,
                          int64_t size_diff, int64_t count_diff)
 {
     uint64_t grow = size_diff > 0 ? (uint64_t)size_diff : 0, shrink = size_diff < 0 ? -(uint64_t)size_diff : 0;
-    if (t->is_diff ? grow + shrink == 0 : size == 0)
-        return 0;
+    int drawn = t->is_diff ? grow + shrink != 0 : size != 0;
     uint32_t at = 0;
     for (size_t i = 0;; i++) {
         struct node *n = &t->nodes[at];
@@ -79,7 +80,7 @@ static int add_traceback(struct tree *t, const tmtrace_traceback *tb, uint64_t s
         n->grow += grow;
         n->shrink += shrink;
         n->count_diff += count_diff;
-        if (i == tmtrace_traceback_nframe(tb))
+        if (!drawn || i == tmtrace_traceback_nframe(tb))
             return 0;
         if (!(at = child_of(t, at, tmtrace_traceback_frame(tb, i))))
             return -1;

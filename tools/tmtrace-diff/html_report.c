@@ -320,9 +320,12 @@ static void location_details(struct page *page, tmtrace_key key, const tmtrace_t
                 html_text(out, frame->function);
                 fputs("</span> ", out);
             }
-            fputs("<code>", out);
-            html_text(out, source);
-            fputs("</code></div>", out);
+            if (*source) {
+                fputs("<code>", out);
+                html_text(out, source);
+                fputs("</code>", out);
+            }
+            fputs("</div>", out);
         }
     }
 }

@@ -20,7 +20,7 @@
   function location(f) { return frameFile(f) + ":" + frameLine(f); }
   function baseName(path) { return path.slice(path.lastIndexOf("/") + 1); }
   function bytes(n) { return n.toLocaleString("en-US") + " B"; }
-  function signed(n, text) { return (n > 0 ? "+" : n < 0 ? "\u2212" : "\u00b1") + text(Math.abs(n)); }
+  function signed(n, text) { return (n < 0 ? "-" : "+") + text(Math.abs(n)); }  // as the text output signs
   function plain(n) { return n.toLocaleString("en-US"); }
 
   function hashHue(text) {
@@ -145,6 +145,8 @@
     this.rects = rects;
     var drawnFrames = rects.length - (rects.some(function (r) { return r[0] === 0; }) ? 1 : 0);
     this.canvas.dataset.drawn = String(drawnFrames);
+    // When the page first became usable, in ms since navigation started (the browser test's speed check).
+    if (!this.canvas.dataset.readyAt) this.canvas.dataset.readyAt = String(Math.round(performance.now()));
     this.canvas.dataset.matched = String(matched);
     this.status.textContent = (d.nodes - 1) + " frames" +
       (focus ? ", zoomed on " + location(d.frame[focus]) : "") +
