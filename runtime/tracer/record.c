@@ -21,17 +21,67 @@ static const tmtrace_site **frame_buffer(const tmtrace_site **inline_buf, size_t
     return tm_self.frame_buf;
 }
 
+/* The last deep capture of this thread: a capture is a function of the site, the depth, the limit and the
+ * shadow entries it examined, so when all of those are unchanged (a loop allocating from one call path) the
+ * traceback is the same, found with one comparison per entry instead of a capture and an intern. */
+struct tm_deep_memo {
+    const tmtrace_site *site;
+    uintptr_t depth, low; /* entries [low, depth) were examined */
+    size_t limit;
+    uint32_t epoch, id_plus_one;
+    struct tmtrace_shadow_entry entries[TMTRACE_SHADOW_CAPACITY]; /* at their ring positions */
+};
+
+static int deep_memo_matches(const struct tm_deep_memo *m, const tmtrace_site *site,
+                             const struct tmtrace_shadow *shadow, size_t limit)
+{
+    if (!m->id_plus_one || m->site != site || m->depth != shadow->depth || m->limit != limit ||
+        m->epoch != __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))
+        return 0;
+    for (uintptr_t d = m->low; d < m->depth; d++) {
+        const struct tmtrace_shadow_entry *now = &shadow->entries[d & TMTRACE_SHADOW_MASK];
+        const struct tmtrace_shadow_entry *then = &m->entries[d & TMTRACE_SHADOW_MASK];
+        if (now->site != then->site || now->frame != then->frame)
+            return 0;
+    }
+    return 1;
+}
+
+static void deep_memo_store(struct tm_deep_memo *m, const tmtrace_site *site, const struct tmtrace_shadow *shadow,
+                            size_t limit, uintptr_t low, uint32_t epoch, uint32_t id)
+{
+    m->site = site;
+    m->depth = shadow->depth;
+    m->low = low;
+    m->limit = limit;
+    m->epoch = epoch;
+    m->id_plus_one = id + 1;
+    for (uintptr_t d = low; d < m->depth; d++)
+        m->entries[d & TMTRACE_SHADOW_MASK] = shadow->entries[d & TMTRACE_SHADOW_MASK];
+}
+
 /* tm_current_traceback (record.h) for a traceback limit above 1. */
 uint32_t tm_current_traceback_deep(const tmtrace_site *site)
 {
-    const tmtrace_site *inline_buf[TM_INLINE_FRAMES];
+    const struct tmtrace_shadow *shadow = &__tmtrace_shadow;
     size_t limit = (size_t)tm_g.nframe;
+    struct tm_deep_memo *memo = tm_self.deep_memo;
+    if (!memo) /* kept for the thread's life; without it every capture is simply done in full */
+        memo = tm_self.deep_memo = tm_tracer_alloc(sizeof *memo);
+    if (memo && deep_memo_matches(memo, site, shadow, limit))
+        return memo->id_plus_one - 1;
+    const tmtrace_site *inline_buf[TM_INLINE_FRAMES];
     const tmtrace_site **frames = frame_buffer(inline_buf, limit);
     if (!frames)
         return TM_NO_TRACEBACK;
+    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
     uint32_t total;
-    size_t n = tm_capture(site, &__tmtrace_shadow, frames, limit, &total);
-    return tm_traceback_intern(frames, (uint32_t)n, total);
+    uintptr_t low;
+    size_t n = tm_capture(site, shadow, frames, limit, &total, &low);
+    uint32_t id = tm_traceback_intern(frames, (uint32_t)n, total);
+    if (memo && id != TM_NO_TRACEBACK)
+        deep_memo_store(memo, site, shadow, limit, low, epoch, id);
+    return id;
 }
 
 void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)

@@ -20,7 +20,7 @@ __thread struct tmtrace_shadow __tmtrace_shadow __attribute__((tls_model("initia
 const tmtrace_site tm_unknown_site = {"<unknown>", "", NULL, 0, 0, 0, 0};
 
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                  size_t limit, uint32_t *total_nframe)
+                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read)
 {
     size_t n = 0;
     uintptr_t depth = shadow->depth;
@@ -63,5 +63,6 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
             if (tm_site_in_rejected_module(out[i]))
                 out[i] = &tm_unknown_site;
     *total_nframe = total;
+    *low_read = d;
     return n;
 }

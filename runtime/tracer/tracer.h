@@ -73,6 +73,7 @@ struct tm_thread {
     struct heap_table *heap_table;        /* this thread's domain-0 table */
     struct heap_table *last_remote_table; /* where this thread's last cross-thread free found its block */
     const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
+    struct tm_deep_memo *deep_memo; /* record.c: the last capture with a limit above 1 */
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
@@ -163,10 +164,11 @@ void tm_domains_lock_all(void) TM_HIDDEN;
 void tm_domains_unlock_all(void) TM_HIDDEN;
 
 /* ---- traceback_capture.c: the frames of an allocation happening now ---- */
-/* Writes at most `limit` (>= 2) frames, most recent first, into out; sets *total_nframe. Never returns 0
- * frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
+/* Writes at most `limit` (>= 2) frames, most recent first, into out; sets *total_nframe, and *low_read to the
+ * lowest depth index it examined (the result depends on the entries [*low_read, depth) alone). Never returns
+ * 0 frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                  size_t limit, uint32_t *total_nframe) TM_HIDDEN;
+                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read) TM_HIDDEN;
 extern const tmtrace_site tm_unknown_site TM_HIDDEN;
 
 /* ---- traceback_store.c: interned tracebacks, id -> frames ---- */

@@ -107,6 +107,32 @@ TEST_F(EntryPoints, StaleEntriesAreSkipped)
     free(p);
 }
 
+TEST_F(EntryPoints, RepeatedCapturesFollowEveryShadowChange)
+{
+    // The same site at the same depth, three times in a row: what the entries say must win each time (the
+    // runtime remembers its last capture and may reuse it only when nothing it examined changed).
+    tmtrace_site main_call = Site("/src/main.c", 3);
+    tmtrace_site f_call = Site("/src/f.c", 30);
+    tmtrace_site g_call = Site("/src/g.c", 40);
+    tmtrace_site site = Site("/src/leaf.c", 1);
+    __tmtrace_shadow.entries[0] = {&main_call, 0x7000};
+    __tmtrace_shadow.entries[1] = {&f_call, 0x6000};
+    __tmtrace_shadow.depth = 2;
+    void *a = __tmtrace_malloc(8, &site);
+    void *b = __tmtrace_malloc(8, &site);
+    __tmtrace_shadow.entries[1] = {&g_call, 0x6000}; // another caller, same frame
+    void *c = __tmtrace_malloc(8, &site);
+    __tmtrace_shadow.entries[1] = {&g_call, 0x8000}; // frame above main's: main's entry now reads as stale
+    void *d = __tmtrace_malloc(8, &site);
+    __tmtrace_shadow.depth = 0;
+    EXPECT_EQ(FramesOf(a), (FrameList{"/src/leaf.c:1", "/src/f.c:30", "/src/main.c:3"}));
+    EXPECT_EQ(FramesOf(b), (FrameList{"/src/leaf.c:1", "/src/f.c:30", "/src/main.c:3"}));
+    EXPECT_EQ(FramesOf(c), (FrameList{"/src/leaf.c:1", "/src/g.c:40", "/src/main.c:3"}));
+    EXPECT_EQ(FramesOf(d), (FrameList{"/src/leaf.c:1", "/src/g.c:40"}));
+    for (void *p : {a, b, c, d})
+        free(p);
+}
+
 // Recursion deeper than the ring: depth 300, entry d at frame 0x100000 - 16 * d, site "/r.c:<d>".
 class DeepRecursion : public EntryPoints {
 protected:
