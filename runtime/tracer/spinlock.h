@@ -1,4 +1,4 @@
-/* spinlock.h — the tracer's lock: one byte-sized test-and-test-and-set spinlock, taken for a few dozen
+/* spinlock.h — the tracer's lock: one int-sized test-and-test-and-set spinlock, taken for a few dozen
  * instructions at a time; it never allocates, so hooks can take it, and fork handlers take them all. */
 #ifndef TMTRACE_SPINLOCK_H
 #define TMTRACE_SPINLOCK_H
