@@ -182,10 +182,19 @@ static void table_remove_slot(struct candidate_table *t, struct candidate *c)
     t->count--;
 }
 
-static void table_release(struct candidate_table *t)
+/* Empties the table for the next scope at its depth: an empty table is kept as is (the common case costs
+ * nothing), a big one goes back to the system. */
+static void table_reset(struct candidate_table *t)
 {
-    page_free(t->slots);
-    *t = (struct candidate_table){0};
+    if (!t->count)
+        return;
+    if (t->mask + 1 > 65536) {
+        page_free(t->slots);
+        *t = (struct candidate_table){0};
+        return;
+    }
+    memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
+    t->count = 0;
 }
 
 /* ---- scopes --------------------------------------------------------------------------------------------------- */
@@ -196,7 +205,6 @@ struct scope {
     uintptr_t owner_stack_top; /* that thread's stack pointer when it opened it: roots lie above */
     pid_t *foreign_tids;       /* threads that existed when it opened (the owner excluded) */
     size_t nforeign, foreign_cap;
-    int stopped_world_failed;
 };
 
 static pthread_mutex_t scope_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -276,16 +284,29 @@ static void unlock_after_fork(void) { pthread_mutex_unlock(&scope_lock); }
 
 /* ---- threads ---------------------------------------------------------------------------------------------- */
 
-/* Every thread id of this process, read with raw syscalls (opendir would allocate through the hooks). */
+/* Every thread id of this process, read with raw syscalls (opendir would allocate through the hooks). The
+ * directory stays open (rewound each time) since every test start reads it; a forked child reopens its own.
+ * Caller holds scope_lock. */
+static int task_dir = -1;
+static pid_t task_dir_pid;
+
 static int list_threads(pid_t **tids, size_t *n, size_t *cap)
 {
-    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return tm_error("leak check: cannot open /proc/self/task: %s", strerror(errno));
+    pid_t pid = getpid();
+    if (task_dir >= 0 && task_dir_pid == pid && lseek(task_dir, 0, SEEK_SET) == 0) {
+        /* rewound */
+    } else {
+        if (task_dir >= 0 && task_dir_pid == pid)
+            close(task_dir); /* a forked child must not close the descriptor it inherited: it is its own copy */
+        task_dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (task_dir < 0)
+            return tm_error("leak check: cannot open /proc/self/task: %s", strerror(errno));
+        task_dir_pid = pid;
+    }
     char buf[4096] __attribute__((aligned(8)));
     *n = 0;
     for (;;) {
-        long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        long got = syscall(SYS_getdents64, task_dir, buf, sizeof buf);
         if (got <= 0)
             break;
         for (long off = 0; off < got;) {
@@ -293,14 +314,11 @@ static int list_threads(pid_t **tids, size_t *n, size_t *cap)
             off += d->d_reclen;
             if (d->d_name[0] < '0' || d->d_name[0] > '9')
                 continue;
-            if (grow((void **)tids, cap, *n + 1, sizeof **tids) < 0) {
-                close(fd);
+            if (grow((void **)tids, cap, *n + 1, sizeof **tids) < 0)
                 return -1;
-            }
             (*tids)[(*n)++] = (pid_t)strtol(d->d_name, NULL, 10);
         }
     }
-    close(fd);
     return 0;
 }
 
@@ -740,27 +758,25 @@ int tmtrace_leak_scope_begin_below(const void *stack_root)
     pthread_once(&fork_handlers_once, register_fork_handlers);
     if (!tmtrace_is_tracing())
         return tm_error("leak check: tracing is off (tmtrace_start() first)");
-    pid_t *tids = NULL;
-    size_t n = 0, cap = 0;
-    if (list_threads(&tids, &n, &cap) < 0)
-        return -1;
     pthread_mutex_lock(&scope_lock);
     if (nscopes == TM_MAX_SCOPES) {
         pthread_mutex_unlock(&scope_lock);
-        page_free(tids);
         return tm_error("leak check: more than %d nested scopes", TM_MAX_SCOPES);
     }
+    /* The scope's table and thread list keep their memory from the last scope at this depth. */
+    struct scope *sc = &scopes[nscopes];
+    size_t n = 0;
+    if (list_threads(&sc->foreign_tids, &n, &sc->foreign_cap) < 0) {
+        pthread_mutex_unlock(&scope_lock);
+        return -1;
+    }
     pid_t self = current_tid();
-    size_t nforeign = 0;
+    sc->nforeign = 0;
     for (size_t i = 0; i < n; i++)
-        if (tids[i] != self)
-            tids[nforeign++] = tids[i];
-    scopes[nscopes] = (struct scope){.owner_tid = self,
-                                     .owner_stack_top = (uintptr_t)(stack_root ? stack_root
-                                                                               : __builtin_frame_address(0)),
-                                     .foreign_tids = tids,
-                                     .nforeign = nforeign,
-                                     .foreign_cap = cap};
+        if (sc->foreign_tids[i] != self)
+            sc->foreign_tids[sc->nforeign++] = sc->foreign_tids[i];
+    sc->owner_tid = self;
+    sc->owner_stack_top = (uintptr_t)(stack_root ? stack_root : __builtin_frame_address(0));
     int depth = nscopes++;
     scope_generation++;
     __atomic_store_n(&tm_leak_check_active, 1, __ATOMIC_RELEASE);
@@ -864,8 +880,7 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
     struct candidate *leaks = NULL;
     size_t nleaks = 0;
     int rc = sc->candidates.count ? take_leaks(sc, &leaks, &nleaks) : 0;
-    table_release(&sc->candidates);
-    page_free(sc->foreign_tids);
+    table_reset(&sc->candidates);
     nscopes--;
     scope_generation++;
     if (!nscopes)
