@@ -922,33 +922,11 @@ int tmtrace_leak_ignore_object(const void *ptr)
 
 /* ---- options ------------------------------------------------------------------------------------------------ */
 
-/* Until flags.inc declares the leak options, they are read here from TMTRACE_OPTIONS (same syntax). */
-static void read_leak_option(const char *name, char *out, size_t outsize)
-{
-    const char *env = getenv("TMTRACE_OPTIONS");
-    size_t len = strlen(name);
-    for (const char *p = env; p && *p;) {
-        const char *end = p + strcspn(p, ":,");
-        if ((size_t)(end - p) > len && strncmp(p, name, len) == 0 && p[len] == '=') {
-            size_t n = (size_t)(end - p) - len - 1;
-            if (n >= outsize)
-                n = outsize - 1;
-            memcpy(out, p + len + 1, n);
-            out[n] = '\0';
-        }
-        p = *end ? end + 1 : end;
-    }
-}
-
+/* Declared in flags.inc and parsed (and validated) by options.c with every other option. */
 void tmtrace_get_leak_options(tmtrace_leak_options *out)
 {
-    static char threshold[32] = "0", limit[32] = "10", snapshot_dir[4096], suppressions[4096];
-    read_leak_option("leak_threshold", threshold, sizeof threshold);
-    read_leak_option("leak_report_limit", limit, sizeof limit);
-    read_leak_option("snapshot_dir", snapshot_dir, sizeof snapshot_dir);
-    read_leak_option("suppressions", suppressions, sizeof suppressions);
-    out->threshold = strtoll(threshold, NULL, 10);
-    out->report_limit = strtoll(limit, NULL, 10);
-    out->snapshot_dir = snapshot_dir;
-    out->suppressions = suppressions;
+    out->threshold = tm_opt.leak_threshold;
+    out->report_limit = tm_opt.leak_report_limit;
+    out->snapshot_dir = tm_opt.snapshot_dir;
+    out->suppressions = tm_opt.suppressions;
 }

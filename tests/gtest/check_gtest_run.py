@@ -78,6 +78,7 @@ def main():
     ap.add_argument('--format', choices=['xml', 'json'], default='xml')
     ap.add_argument('--shards', type=int, default=0, help='run as N shards (GTEST_TOTAL_SHARDS) and merge')
     ap.add_argument('--repeat', type=int, default=1, help='the --gtest_repeat given: each report appears N times')
+    ap.add_argument('--expect-text', nargs='*', default=[], help='exact lines that must appear in stdout')
     ap.add_argument('--snapshot-dir-check', metavar='TMTRACE_DIFF', help='write per-test snapshots and read them '
                     'back with this tmtrace-diff')
     argv = sys.argv[1:]
@@ -160,6 +161,9 @@ def main():
     if not anything_fails and 'tmtrace:' in stdout:
         fail('a clean run printed a tmtrace message:\n' + stdout)
 
+    for line in a.expect_text:
+        if line not in stdout.splitlines():
+            fail('stdout lacks the line %r:\n%s' % (line, stdout))
     if a.snapshot_dir_check:
         check_snapshots(a.snapshot_dir_check, snapdir, expected_tests)
     print('OK: %d failing tests, %d failing suites, as expected' % (len(expected_tests), len(expected_suites)))
