@@ -330,6 +330,7 @@ static void location_details(struct page *page, tmtrace_key key, const tmtrace_t
     }
 }
 
+/* One row of a statistics table; text is str(Statistic) or str(StatisticDiff), malloc'd, and freed here. */
 static void table_row(struct page *page, tmtrace_key key, size_t rank, const tmtrace_traceback *tb, char *text,
                       size_t size, int64_t size_diff, size_t count, int64_t count_diff, int is_diff)
 {
@@ -337,6 +338,7 @@ static void table_row(struct page *page, tmtrace_key key, size_t rank, const tmt
     struct statistic_fields f;
     if (!text || split_statistic(text, is_diff, &f) < 0) {
         fail(page, text ? "unexpected statistic text" : "out of memory");
+        free(text);
         return;
     }
     fprintf(out, "<tr><td class=\"rank\" data-v=\"%zu\">%zu</td><td class=\"loc\" data-v=\"", rank, rank);
@@ -354,6 +356,7 @@ static void table_row(struct page *page, tmtrace_key key, size_t rank, const tmt
         cell(out, "count-diff", count_diff, f.count_diff);
     cell(out, "average", count ? (long double)size / count : 0, f.average);
     fputs("</tr>\n", out);
+    free(text);
 }
 
 static void write_table(struct page *page, tmtrace_key key, const tmtrace_snapshot *old,

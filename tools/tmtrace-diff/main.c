@@ -188,7 +188,8 @@ static int tests_mode(FILE *out, const struct diff_options *opts)
         total_count += r->count_diff;
     }
     if (!status) {
-        qsort(rows, nrows, sizeof *rows, row_order);
+        if (nrows) /* no directory entry: rows is NULL, which qsort must not get */
+            qsort(rows, nrows, sizeof *rows, row_order);
         if (opts->format == FORMAT_HTML)
             status = html_tests(out, opts, rows, nrows, total_size, total_count);
         else
