@@ -2,7 +2,8 @@
 """check_gtest_run.py — runs an inner GoogleTest binary linked with the tmtrace listener and asserts its outcome.
 
 Expectations come from the sources: a line marked `// expect: <Test or Suite>#<k>` is frame k (1 = oldest) of
-the leak report of that test (Suite.Test) or test suite (Suite, for SetUpTestSuite/TearDownTestSuite leaks).
+the leak report of that test (Suite.Test), test suite (Suite, for SetUpTestSuite/TearDownTestSuite leaks) or,
+for the name `environment`, of the global test environments (GoogleTest's NonTestSuiteFailure in the XML).
 Asserted, exactly:
   * the tests that fail are the marked ones plus --also-fail (from the XML or JSON report, and stdout),
   * the suites that fail are the marked suites,
@@ -44,7 +45,8 @@ def failures_from_xml(path):
     for case in ET.parse(path).getroot().iter('testcase'):
         texts = [f.get('message', '') for f in case.findall('failure')]
         if texts:
-            failed[case.get('classname') + '.' + case.get('name')] = '\n'.join(texts)
+            name = case.get('classname') + '.' + case.get('name')
+            failed['environment' if name == '.' else name] = '\n'.join(texts)
     return failed
 
 
@@ -89,8 +91,8 @@ def main():
     expected = marks(a.sources)
     if a.only is not None:
         expected = {k: v for k, v in expected.items() if k in a.only}
-    expected_tests = {k for k in expected if '.' in k} | set(a.also_fail)
-    expected_suites = {k for k in expected if '.' not in k}
+    expected_tests = {k for k in expected if '.' in k or k == 'environment'} | set(a.also_fail)
+    expected_suites = {k for k in expected if '.' not in k and k != 'environment'}
 
     workdir = tempfile.mkdtemp(prefix='tmtrace-gtest-')
     env = dict(os.environ)
@@ -133,7 +135,8 @@ def main():
         fail('failed suites %s, expected %s\n%s' % (sorted(failed_suites), sorted(expected_suites), stdout))
 
     for name, frames in expected.items():
-        who = ('test ' + name) if '.' in name else ('test suite ' + name)
+        who = ('test ' + name) if '.' in name else ('test suite ' + name) if name != 'environment' else \
+            'the global test environment'
         text = stdout if a.repeat > 1 else failed.get(name, stdout)
         header = re.search(r'tmtrace: %s(?: \(SetUpTestSuite/TearDownTestSuite\))? leaked \d+ B in \d+ blocks?'
                            % re.escape(who), text)
