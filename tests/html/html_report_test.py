@@ -242,6 +242,9 @@ class HtmlReport(unittest.TestCase):
         self.assertEqual(flame_rows(page, 1), [(0, "all", 4096, 1, 0, 0, 0)])
         before, after = fx.test_file("Suite.Leaks", "before"), fx.test_file("Suite.Leaks", "after")
         self.assert_tables_match_text(page, "test-1", ["--limit", "0", before, after])
+        _, page = self.load(fx.report("tests-limit.html", "--limit", "1", fx.tests_dir))
+        self.assertEqual([r["test"] for r in page.test_rows], ["Suite.Leaks"])
+        self.assertNotIn("test-2", page.ids)
 
     def test_names_are_escaped(self):
         fx = self.fx

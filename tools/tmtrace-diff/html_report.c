@@ -464,6 +464,7 @@ int html_tests(FILE *out, const struct diff_options *opts, const struct test_row
     struct page page = {out, opts, {0}, 0};
     char what[64];
     snprintf(what, sizeof what, "%zu tests", nrows);
+    nrows = opts->limit_given ? entries_shown(opts, nrows) : nrows; /* as the text output: all unless --limit */
     page_begin(&page, "tmtrace per-test report", what);
     fputs("<section class=\"tests\" id=\"tests\">\n<h2>Tests by leaked bytes</h2>\n<p class=\"total\">All tests: ",
           out);
