@@ -8,6 +8,7 @@ struct snapshot_build {
     tmtrace_snapshot *snap;
     int32_t *traceback_ids; /* tracer traceback id -> snapshot id + 1 (0: not added yet) */
     uint32_t ntracebacks;
+    uint32_t limit; /* the snapshot's traceback limit */
     struct tm_ptr_map frame_ids; /* site -> snapshot frame id */
     int32_t *frame_buf;          /* TMTRACE_MAX_NFRAME entries */
     unsigned domain;
@@ -35,15 +36,24 @@ static int32_t frame_id(struct snapshot_build *b, const tmtrace_site *site)
     return id;
 }
 
+/* An allocation in flight while tmtrace_stop() and tmtrace_start() with a smaller limit ran in another thread
+ * is recorded with the traceback captured under the old limit; it is cut to the current limit (keeping the most
+ * recent frames), so that no traceback exceeds the limit it is reported with. */
+static uint32_t frames_within_limit(const struct tm_traceback *tb, uint32_t limit)
+{
+    return tb->nframe < limit ? tb->nframe : limit;
+}
+
 static int32_t traceback_id(struct snapshot_build *b, uint32_t id)
 {
     if (id < b->ntracebacks && b->traceback_ids[id])
         return b->traceback_ids[id] - 1;
     const struct tm_traceback *tb = tm_traceback_get(id);
-    for (uint32_t i = 0; i < tb->nframe; i++)
+    uint32_t nframe = frames_within_limit(tb, b->limit);
+    for (uint32_t i = 0; i < nframe; i++)
         if ((b->frame_buf[i] = frame_id(b, tb->frames[i])) < 0)
             return -1;
-    int32_t snap_id = tmtrace_snapshot_add_traceback(b->snap, b->frame_buf, tb->nframe, tb->total_nframe);
+    int32_t snap_id = tmtrace_snapshot_add_traceback(b->snap, b->frame_buf, nframe, tb->total_nframe);
     if (snap_id >= 0 && id < b->ntracebacks)
         b->traceback_ids[id] = snap_id + 1;
     return snap_id;
@@ -79,7 +89,8 @@ tmtrace_snapshot *tmtrace_take_snapshot(void)
     }
     tm_self.busy++;
     struct snapshot_build b = {0};
-    b.snap = tmtrace_snapshot_new((unsigned)tm_g.nframe);
+    b.limit = (uint32_t)tm_g.nframe;
+    b.snap = tmtrace_snapshot_new(b.limit);
     b.ntracebacks = tm_traceback_count();
     b.traceback_ids = tm_tracer_alloc((b.ntracebacks + 1) * sizeof *b.traceback_ids);
     b.frame_buf = tm_tracer_alloc(TMTRACE_MAX_NFRAME * sizeof *b.frame_buf);
@@ -112,13 +123,14 @@ tmtrace_traceback *tmtrace_get_object_traceback(const void *ptr)
         return NULL;
     tm_self.busy++;
     const struct tm_traceback *tb = tm_traceback_get(tm_packed_traceback(value));
-    tmtrace_frame *frames = tm_tracer_alloc(tb->nframe * sizeof *frames);
+    uint32_t nframe = frames_within_limit(tb, (uint32_t)tm_g.nframe);
+    tmtrace_frame *frames = tm_tracer_alloc(nframe * sizeof *frames);
     tmtrace_traceback *result = NULL;
     if (frames) {
-        for (uint32_t i = 0; i < tb->nframe; i++)
+        for (uint32_t i = 0; i < nframe; i++)
             site_to_frame(tb->frames[i], &frames[i]);
-        result = tmtrace_traceback_new(frames, tb->nframe, tb->total_nframe);
-        tm_tracer_free(frames, tb->nframe * sizeof *frames);
+        result = tmtrace_traceback_new(frames, nframe, tb->total_nframe);
+        tm_tracer_free(frames, nframe * sizeof *frames);
     } else {
         tm_error("out of tracer memory in tmtrace_get_object_traceback");
     }
