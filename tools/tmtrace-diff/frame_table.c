@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/untraced_alloc.h"
 #include "snapshot_internal.h"
@@ -19,16 +18,7 @@ static int64_t source_line_id(struct frame_table *table, const tmtrace_frame *fr
 {
     const char *line = "";
     char *storage = NULL;
-    struct stat st;
-    size_t len = 0;
-    if (stat(frame->filename, &st) == 0 && S_ISREG(st.st_mode)) {
-        if (table->source_budget_used + (uint64_t)st.st_size > FRAME_TABLE_SOURCE_BUDGET) {
-            table->sources_skipped++;
-        } else {
-            table->source_budget_used += (uint64_t)st.st_size;
-            len = tm_source_line(frame->filename, frame->lineno, &line, &storage);
-        }
-    }
+    size_t len = tm_source_line(frame->filename, frame->lineno, &line, &storage);
     int64_t id = string_table_intern(&table->strings, line, len);
     tm_free(storage);
     return id;
@@ -84,7 +74,7 @@ void frame_table_write_json(FILE *out, const struct frame_table *table)
                 (unsigned long long)(k[1] >> 32), (unsigned long long)(k[1] & 0xffffffffu),
                 (unsigned long long)k[2], table->source_ids[i]);
     }
-    fprintf(out, "],\n\"sources_skipped\":%zu}", table->sources_skipped);
+    fputs("]}", out);
 }
 
 void frame_table_free(struct frame_table *table)

@@ -149,7 +149,6 @@
     if (!this.canvas.dataset.readyAt) this.canvas.dataset.readyAt = String(Math.round(performance.now()));
     this.canvas.dataset.matched = String(matched);
     this.status.textContent = (d.nodes - 1) + " frames" +
-      (frameTable.sources_skipped ? " (source lines not read for " + frameTable.sources_skipped + ")" : "") +
       (focus ? ", zoomed on " + location(d.frame[focus]) : "") +
       (this.pattern ? ", " + matched + " shown match" : "");
   };
