@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh [build-dir] — the pass's budgets, measured with the build's tmtrace-clang++ against plain clang++-19:
 #   compile time  a large generated C++ file (STL-heavy), -O0 and -O2, with and without -fsanitize=tmtrace
-#                 (best of 3 each; budget: <= 1.1x)
+#                 (least CPU time of 5 each; budget: <= 1.1x)
 #   call_heavy    call_heavy.c at -O2, with and without the flag (budget: <= 1.15x; the program never allocates)
 # Prints one line per measurement and its ratio; exits 0 (these are measurements, not tests).
 set -euo pipefail
@@ -34,15 +34,14 @@ CPP
   done
 } > "$work/large.cpp"
 
-best_of() { # best_of <n> <command...>: the fastest wall time in seconds
-  local n=$1 best=
+best_of() { # best_of <n> <command...>: the smallest CPU time (user + system, children included) in seconds;
+  # CPU time, not wall time, so that other work on the machine disturbs the ratio less.
+  local n=$1 best=999999
   shift
   for _ in $(seq 1 "$n"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" > /dev/null
-    t1=$(date +%s.%N)
-    best=$(echo "$t0 $t1 ${best:-999999}" | awk '{d = $2 - $1; print (d < $3 ? d : $3)}')
+    local t TIMEFORMAT='%U %S'
+    t=$( { time "$@" > /dev/null 2>&1; } 2>&1 | awk '{print $1 + $2}')
+    best=$(echo "$t $best" | awk '{print ($1 < $2 ? $1 : $2)}')
   done
   echo "$best"
 }
@@ -50,8 +49,8 @@ ratio() { echo "$1 $2" | awk '{printf "%.3f", $2 / $1}'; }
 
 lines=$(wc -l < "$work/large.cpp")
 for level in -O0 -O2; do
-  plain=$(best_of 3 clang++-19 "$level" -c "$work/large.cpp" -o "$work/plain.o")
-  traced=$(best_of 3 "$build/bin/tmtrace-clang++" -fsanitize=tmtrace "$level" -c "$work/large.cpp" -o "$work/traced.o")
+  plain=$(best_of 5 clang++-19 "$level" -c "$work/large.cpp" -o "$work/plain.o")
+  traced=$(best_of 5 "$build/bin/tmtrace-clang++" -fsanitize=tmtrace "$level" -c "$work/large.cpp" -o "$work/traced.o")
   echo "compile $lines-line C++ $level: plain ${plain}s, -fsanitize=tmtrace ${traced}s, ratio $(ratio "$plain" "$traced")"
 done
 
