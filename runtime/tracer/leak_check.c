@@ -10,15 +10,21 @@
  * fills a first-use cache.
  *
  * Reachability, as LeakSanitizer defines it. Roots: writable segments and this thread's TLS blocks of every
- * loaded module (but libtmtrace's own), the stack of the thread that opened the scope above the point where it
- * opened it (or above the stack root it named: dead slots below may still hold pointers the scope dropped,
- * which would hide its leaks), the stacks (and so the static TLS) of every other thread from its stack pointer up, every block
- * that is not a candidate of the ending scope (blocks alive before the scope, blocks of outer scopes, blocks of
- * other threads) and candidates the program marked with tmtrace_leak_ignore_object(). Any aligned word that
- * points into a candidate, interior pointers included, makes it reachable, and reachable candidates are scanned
- * in turn. What stays unmarked leaked; its blocks leave the tables so that an outer scope never reports them
- * again. Other threads are stopped with a signal (TM_STOP_SIGNAL) while the scan runs, which also yields their
- * stack pointers; a thread that blocks the signal is not stopped and its stack is not scanned. */
+ * loaded module (but libtmtrace's own); the stack of the thread that opened the scope, above the point where it
+ * opened it or above the stack root it named (dead slots below still hold pointers the scope dropped, which
+ * would hide its leaks); the stacks (and so the static TLS) of every other thread from its stack pointer up;
+ * glibc's thread descriptors (DTV, pthread keys), live and cached; every block that is not a candidate of the
+ * ending scope (blocks alive before the scope, of outer scopes, of other threads) except blocks an earlier scope
+ * reported as leaked; and candidates the program marked with tmtrace_leak_ignore_object(). Any aligned word that
+ * points into a candidate, interior pointers included (but not glibc's next-chunk header), makes it reachable,
+ * and reachable candidates are scanned in turn. What stays unmarked leaked; its blocks leave the tables, so
+ * that an outer scope never reports them again. Other threads are stopped with a signal (TM_STOP_SIGNAL) while
+ * the scan runs, which also yields their stack pointers; a thread that blocks the signal is not stopped and its
+ * stack is not scanned.
+ *
+ * Known limit, shared with every conservative scan: a stale copy of an address, left in the unused capacity or
+ * uninitialised bytes of a live block, keeps a later block at that address "reachable" (a missed leak, never a
+ * false one). */
 #define _GNU_SOURCE
 #include "leak_check.h"
 
@@ -210,6 +216,9 @@ struct scope {
 static pthread_mutex_t scope_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct scope scopes[TM_MAX_SCOPES];
 static int nscopes;
+/* Blocks already reported as leaked and still alive. They are not roots of later scopes: nothing reaches them,
+ * and their never-initialised bytes hold stale addresses that would hide the next test's leaks. */
+static struct candidate_table reported;
 /* Bumped whenever the scope stack changes, so that each thread recomputes its scope once per change. */
 static unsigned scope_generation = 1;
 
@@ -268,13 +277,12 @@ void tm_leak_check_record_free(uintptr_t ptr)
     if (!ptr)
         return;
     pthread_mutex_lock(&scope_lock);
-    for (int i = nscopes - 1; i >= 0; i--) {
-        struct candidate *c = table_find(&scopes[i].candidates, ptr);
-        if (c) {
+    struct candidate *c = NULL;
+    for (int i = nscopes - 1; i >= 0 && !c; i--)
+        if ((c = table_find(&scopes[i].candidates, ptr)))
             table_remove_slot(&scopes[i].candidates, c);
-            break;
-        }
-    }
+    if (!c && (c = table_find(&reported, ptr)))
+        table_remove_slot(&reported, c);
     pthread_mutex_unlock(&scope_lock);
 }
 
@@ -693,7 +701,7 @@ struct heap_roots {
 static int collect_heap_block(void *arg, uintptr_t ptr, uint64_t packed)
 {
     struct heap_roots *h = arg;
-    if (table_find((struct candidate_table *)h->skip, ptr))
+    if (table_find((struct candidate_table *)h->skip, ptr) || table_find(&reported, ptr))
         return 0;
     size_t size = tm_packed_size(packed);
     return add_range(h->roots, ptr, ptr + size);
@@ -816,8 +824,10 @@ static int take_leaks(struct scope *sc, struct candidate **out, size_t *nout)
         goto out;
     *nout = 0;
     for (size_t i = 0; i < s.n; i++)
-        if (!s.marked[i])
+        if (!s.marked[i]) {
             s.cands[(*nout)++] = s.cands[i];
+            table_insert(&reported, s.cands[i].ptr, s.cands[i].size); /* out of memory: it stays a root */
+        }
     *out = s.cands;
     s.cands = NULL;
     rc = 0;
@@ -883,7 +893,7 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
     table_reset(&sc->candidates);
     nscopes--;
     scope_generation++;
-    if (!nscopes)
+    if (!nscopes && !reported.count) /* frees must keep reaching `reported` while it holds blocks */
         __atomic_store_n(&tm_leak_check_active, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&scope_lock);
     if (rc < 0)
