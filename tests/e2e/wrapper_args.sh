@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
 # (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared. Also the
-# errors: a clang of another major (the real clang-14), -static, a missing compiler; and relocation (a copy of
+# errors: a clang of another major (clang-14), -static, a missing compiler; and relocation (a copy of
 # bin/ and lib/ elsewhere finds its own plugin and runtime).
 source "$(dirname "$0")/lib.sh"
 fake=$WORK/fake-clang
@@ -30,6 +30,13 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -static x.c -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators="$PROGRAMS/allocators.txt" -c x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators=missing.txt -c x.c
+  # The real clang-14 where installed; elsewhere a stand-in that answers -dumpversion as clang-14 does.
+  if ! command -v clang-14 > /dev/null; then
+    mkdir -p "$WORK/other-clang"
+    printf '#!/bin/sh\necho 14.0.6\n' > "$WORK/other-clang/clang-14"
+    chmod +x "$WORK/other-clang/clang-14"
+    export PATH="$WORK/other-clang:$PATH"
+  fi
   export TMTRACE_CLANG=clang-14
   run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
   export TMTRACE_CLANG=$WORK/no-such-clang
