@@ -726,7 +726,11 @@ static int find_reachable(struct scope *sc, struct scan *s)
     stop_world();
     {
         uintptr_t here = (uintptr_t)&roots;
-        uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here ? sc->owner_stack_top : here;
+        /* The named stack root counts only if it lies above us on this very stack. */
+        uintptr_t own = current_tid() == sc->owner_tid && sc->owner_stack_top > here &&
+                                mapping_end(sc->owner_stack_top) == mapping_end(here)
+                            ? sc->owner_stack_top
+                            : here;
         scan_range(s, own, mapping_end(own));
         /* Its thread descriptor: pthread_setspecific values live there (GoogleTest's per-thread reporters). A
          * non-main thread's descriptor lies at the top of its stack mapping, scanned above; the main thread's

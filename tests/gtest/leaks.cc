@@ -59,7 +59,7 @@ TEST(Leaks, Strdup)
 
 // Leaked sizes here are 200 B and more: small chunks that GoogleTest frees between tests keep dangling pointers
 // in the unused capacity of its live vectors, and a leak that reuses such an address looks reachable (a
-// conservative scan's false negative, as with LeakSanitizer); see gtest-plugin/README.md.
+// conservative scan's false negative, as with LeakSanitizer); see runtime/tracer/leak_check.c.
 struct Labelled {
     std::string label;
     char notes[200];
