@@ -161,6 +161,21 @@ void tm_counters_clear(void)
     tm_spin_unlock(&slots_lock);
 }
 
+void tm_counters_after_fork_child(int64_t traced)
+{
+    /* Only this thread survived: the others' slots are emptied and freed for reuse. */
+    for (struct tm_counter_slot *s = slots; s; s = s->next) {
+        if (s == tm_self.slot)
+            continue;
+        raise_peak(&global_peak, s->peak_local);
+        s->pending = 0;
+        s->peak_local = 0;
+        s->in_use = 0;
+    }
+    __atomic_store_n(&flushed, traced - (tm_self.slot ? tm_self.slot->pending : 0), __ATOMIC_RELAXED);
+    raise_peak(&global_peak, traced);
+}
+
 void tm_counters_lock(void)
 {
     tm_spin_lock(&slots_lock);

@@ -101,6 +101,27 @@ int tm_domains_each(int (*fn)(void *ctx, unsigned domain, struct tm_trace_map *m
     return rc;
 }
 
+static int add_trace_size(void *ctx, uintptr_t ptr, uint64_t value)
+{
+    (void)ptr;
+    *(int64_t *)ctx += (int64_t)tm_packed_size(value);
+    return 0;
+}
+
+static int add_domain_size(void *ctx, unsigned domain, struct tm_trace_map *map, const char *name)
+{
+    (void)domain;
+    (void)name;
+    return map ? tm_trace_map_each(map, add_trace_size, ctx) : 0;
+}
+
+int64_t tm_domains_traced_size(void)
+{
+    int64_t traced = 0;
+    tm_domains_each(add_domain_size, &traced);
+    return traced;
+}
+
 void tm_domains_clear_traces(void)
 {
     tm_trace_map_clear(tm_trace_map_heap());

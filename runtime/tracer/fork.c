@@ -1,6 +1,8 @@
 /* fork.c — fork safety: every tracer lock is taken before fork() and released in both processes, so the
  * child never inherits a lock held by a thread that does not exist there, and keeps tracing. The heap tables
- * take no lock per operation: the child resets what the vanished threads may have left mid-way instead. */
+ * take no lock per operation: the child resets what the vanished threads may have left mid-way instead, and
+ * when other threads existed, rebuilds current from its traces (O(live blocks), only then): a thread caught
+ * between changing a table and its counter would otherwise leave current off by its block for good. */
 #include <pthread.h>
 
 #include "tracer.h"
@@ -23,8 +25,13 @@ static void after_fork_in_parent(void)
 
 static void after_fork_in_child(void)
 {
-    tm_heap_after_fork_child();
+    int other_threads = tm_heap_after_fork_child();
     after_fork_in_parent();
+    if (other_threads) {
+        tm_self.busy++;
+        tm_counters_after_fork_child(tm_domains_traced_size());
+        tm_self.busy--;
+    }
     tm_log_open(tm_opt.log_path); /* FILE.<pid> names this process now */
 }
 

@@ -262,13 +262,16 @@ int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
     return rc;
 }
 
-void tm_heap_after_fork_child(void)
+int tm_heap_after_fork_child(void)
 {
     /* Only this thread survived: nobody else is reading or rebuilding, and the other tables are orphans. */
+    int vanished_owners = 0;
     for (struct heap_table *t = first_table(); t; t = t->next) {
         t->readers = 0;
         t->resizing = 0;
+        vanished_owners += t->owned && t != tm_self.heap_table;
         t->owned = t == tm_self.heap_table;
     }
     registry_lock.locked = 0;
+    return vanished_owners;
 }

@@ -114,6 +114,9 @@ void tm_counters_clear(void) TM_HIDDEN;
 int tm_counters_init(void) TM_HIDDEN; /* creates the thread-exit key */
 void tm_counters_lock(void) TM_HIDDEN;
 void tm_counters_unlock(void) TM_HIDDEN;
+/* In a fork child: current becomes `traced` (the bytes the trace tables hold). A thread that vanished with the
+ * fork may have been between changing a table and its counter. */
+void tm_counters_after_fork_child(int64_t traced) TM_HIDDEN;
 
 /* ---- tracer_memory.c: the tracer's own memory (untraced, counted, capped by max_memory) ---- */
 void *tm_tracer_alloc(size_t size) TM_HIDDEN; /* zeroed; NULL when out of memory or over max_memory */
@@ -151,7 +154,8 @@ struct heap_table;
 int tm_heap_get(uintptr_t key, uint64_t *value) TM_HIDDEN;
 void tm_heap_clear(void) TM_HIDDEN;
 int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
-void tm_heap_after_fork_child(void) TM_HIDDEN;
+/* Returns how many tables belonged to threads that vanished with the fork. */
+int tm_heap_after_fork_child(void) TM_HIDDEN;
 
 /* ---- domains.c: which map holds a domain, domain names ---- */
 /* The map of `domain`, created on first use when `create`; NULL if absent / out of memory. */
@@ -160,6 +164,8 @@ struct tm_trace_map *tm_domain_map(unsigned domain, int create) TM_HIDDEN;
 int tm_domains_each(int (*fn)(void *ctx, unsigned domain, struct tm_trace_map *map, const char *name), void *ctx) TM_HIDDEN;
 int tm_domain_set_name(unsigned domain, const char *name, int only_if_unnamed) TM_HIDDEN;
 void tm_domains_clear_traces(void) TM_HIDDEN;
+/* The sum of the sizes of every trace of every domain (O(live traces)). */
+int64_t tm_domains_traced_size(void) TM_HIDDEN;
 void tm_domains_lock_all(void) TM_HIDDEN;
 void tm_domains_unlock_all(void) TM_HIDDEN;
 
