@@ -151,13 +151,13 @@ void tm_counters_reset_peak(void)
     tm_spin_unlock(&slots_lock);
 }
 
-void tm_counters_clear(void)
+void tm_counters_clear(int64_t removed)
 {
     tm_spin_lock(&slots_lock);
-    /* current becomes 0: cancel every thread's pending through the shared part. */
-    __atomic_store_n(&flushed, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&flushed, -sum_current_locked(), __ATOMIC_RELAXED);
-    reset_peaks_locked(0);
+    /* An add, not a store of 0: other threads' counting goes on meanwhile (exact_peak=1 adds to flushed
+     * without the lock), and blocks they recorded while the tables were cleared are still traced. */
+    __atomic_fetch_add(&flushed, -removed, __ATOMIC_RELAXED);
+    reset_peaks_locked(sum_current_locked());
     tm_spin_unlock(&slots_lock);
 }
 

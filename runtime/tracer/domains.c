@@ -122,14 +122,15 @@ int64_t tm_domains_traced_size(void)
     return traced;
 }
 
-void tm_domains_clear_traces(void)
+int64_t tm_domains_clear_traces(void)
 {
-    tm_trace_map_clear(tm_trace_map_heap());
+    int64_t removed = tm_trace_map_clear(tm_trace_map_heap());
     tm_spin_lock(&registry_lock);
     for (size_t i = 0; i < nentries; i++)
         if (entries[i].map)
-            tm_trace_map_clear(entries[i].map);
+            removed += tm_trace_map_clear(entries[i].map);
     tm_spin_unlock(&registry_lock);
+    return removed;
 }
 
 void tm_domains_lock_all(void)

@@ -216,17 +216,23 @@ int tm_heap_get(uintptr_t key, uint64_t *value)
     return 0;
 }
 
-void tm_heap_clear(void)
+int64_t tm_heap_clear(void)
 {
+    int64_t removed = 0;
     for (struct heap_table *t = first_table(); t; t = t->next) {
         enter_remote(t);
         for (size_t i = 0; i < t->cap; i++) {
             uintptr_t k = load_key(&t->slots[i]);
-            if (k > TOMBSTONE)
-                __atomic_compare_exchange_n(&t->slots[i].key, &k, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+            if (k <= TOMBSTONE)
+                continue;
+            /* The value before the swap: afterwards the owner may reuse the slot. */
+            uint64_t value = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
+            if (__atomic_compare_exchange_n(&t->slots[i].key, &k, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+                removed += (int64_t)tm_packed_size(value);
         }
         leave_remote(t);
     }
+    return removed;
 }
 
 int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)

@@ -96,9 +96,13 @@ static inline int tm_heap_remove(uintptr_t key, uint64_t *value)
     if (TM_LIKELY(t != NULL)) {
         ptrdiff_t i = tm_heap_find(t, key);
         if (i >= 0) {
+            uint64_t v = t->slots[i].value;
+            /* An exchange, not a store: tmtrace_clear_traces() in another thread may retire this very slot
+             * now, and only one of us may count the block as gone. */
+            if (__atomic_exchange_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_ACQ_REL) != key)
+                return 0;
             if (value)
-                *value = t->slots[i].value;
-            __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELEASE);
+                *value = v;
             return 1;
         }
     }

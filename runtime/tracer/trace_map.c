@@ -176,12 +176,11 @@ int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value)
     return found >= 0;
 }
 
-void tm_trace_map_clear(struct tm_trace_map *m)
+int64_t tm_trace_map_clear(struct tm_trace_map *m)
 {
-    if (m->is_heap) {
-        tm_heap_clear();
-        return;
-    }
+    if (m->is_heap)
+        return tm_heap_clear();
+    int64_t removed = 0;
     for (size_t k = 0; k < ((size_t)1 << m->shard_bits); k++) {
         struct tm_shard *s = &m->shards[k];
         tm_spin_lock(&s->lock);
@@ -191,8 +190,12 @@ void tm_trace_map_clear(struct tm_trace_map *m)
         s->mask = 0;
         s->count = 0;
         tm_spin_unlock(&s->lock);
+        for (size_t i = 0; i < cap; i++)
+            if (slots[i].key != 0)
+                removed += (int64_t)tm_packed_size(slots[i].value);
         tm_tracer_free(slots, cap * sizeof *slots);
     }
+    return removed;
 }
 
 int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)

@@ -110,7 +110,9 @@ static inline void tm_counters_add(int64_t delta)
 }
 void tm_counters_get(size_t *current, size_t *peak) TM_HIDDEN;
 void tm_counters_reset_peak(void) TM_HIDDEN;
-void tm_counters_clear(void) TM_HIDDEN;
+/* After clearing the tables: `removed` bytes of traces went (blocks other threads recorded meanwhile stay
+ * counted); the peak becomes current. */
+void tm_counters_clear(int64_t removed) TM_HIDDEN;
 int tm_counters_init(void) TM_HIDDEN; /* creates the thread-exit key */
 void tm_counters_lock(void) TM_HIDDEN;
 void tm_counters_unlock(void) TM_HIDDEN;
@@ -142,7 +144,8 @@ int tm_trace_map_put(struct tm_trace_map *m, uintptr_t key, uint64_t value, uint
 /* 1: removed (*value set); 0: absent. */
 int tm_trace_map_remove(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
 int tm_trace_map_get(struct tm_trace_map *m, uintptr_t key, uint64_t *value) TM_HIDDEN;
-void tm_trace_map_clear(struct tm_trace_map *m) TM_HIDDEN;
+/* Returns the bytes of the traces it removed. */
+int64_t tm_trace_map_clear(struct tm_trace_map *m) TM_HIDDEN;
 /* Calls fn for every entry, one shard at a time, each shard copied under its lock. Returns 0 or -1 (memory). */
 int tm_trace_map_each(struct tm_trace_map *m, int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
 void tm_trace_map_lock_all(struct tm_trace_map *m) TM_HIDDEN;
@@ -152,7 +155,7 @@ void tm_trace_map_unlock_all(struct tm_trace_map *m) TM_HIDDEN;
 /* put and remove are inline in heap_table.h (the hot path). */
 struct heap_table;
 int tm_heap_get(uintptr_t key, uint64_t *value) TM_HIDDEN;
-void tm_heap_clear(void) TM_HIDDEN;
+int64_t tm_heap_clear(void) TM_HIDDEN; /* returns the bytes of the traces it removed */
 int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx) TM_HIDDEN;
 /* Returns how many tables belonged to threads that vanished with the fork. */
 int tm_heap_after_fork_child(void) TM_HIDDEN;
@@ -163,7 +166,8 @@ struct tm_trace_map *tm_domain_map(unsigned domain, int create) TM_HIDDEN;
 /* Calls fn(ctx, domain, map, name) for every domain that has a map or a name. */
 int tm_domains_each(int (*fn)(void *ctx, unsigned domain, struct tm_trace_map *map, const char *name), void *ctx) TM_HIDDEN;
 int tm_domain_set_name(unsigned domain, const char *name, int only_if_unnamed) TM_HIDDEN;
-void tm_domains_clear_traces(void) TM_HIDDEN;
+/* Returns the bytes of the traces it removed. */
+int64_t tm_domains_clear_traces(void) TM_HIDDEN;
 /* The sum of the sizes of every trace of every domain (O(live traces)). */
 int64_t tm_domains_traced_size(void) TM_HIDDEN;
 void tm_domains_lock_all(void) TM_HIDDEN;

@@ -31,8 +31,9 @@ void tmtrace_clear_traces(void)
 {
     tm_init();
     tm_self.busy++;
-    tm_domains_clear_traces();
-    tm_counters_clear();
+    /* Counted as frees of what was removed: other threads may record and free blocks meanwhile, and the
+     * counters must keep matching the traces. */
+    tm_counters_clear(tm_domains_clear_traces());
     tm_self.busy--;
 }
 
