@@ -2,7 +2,8 @@
  * and the thread's shadow call-site stack (tmtrace_abi.h), most recent first:
  *   1. the site's inline chain (site, site->inlined_at, ...), one frame per record;
  *   2. the shadow stack from depth-1 downwards, skipping stale entries (an entry is kept only if its frame
- *      address is greater than that of the last entry kept), each entry expanded by its inline chain.
+ *      address is greater than that of the last entry kept, or for the first, than the capture's own frame),
+ *      each entry expanded by its inline chain.
  * An allocation from uninstrumented code has no site, so its first frame is the innermost valid shadow entry.
  *
  * total_nframe counts every frame read before the limit was reached, plus, once it is reached, one frame per
@@ -33,7 +34,9 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
         else
             out[n++] = s;
     }
-    uintptr_t last_frame = 0; /* frame addresses are never 0: the first entry read is always kept */
+    /* Callers' frames lie above this function's own: the first entry read must too. An entry below it was
+     * written by deeper recursion (the ring wrapped) before an exception or longjmp came back up. */
+    uintptr_t last_frame = (uintptr_t)__builtin_frame_address(0);
     while (!truncated && d > lowest) {
         if (n == limit) {
             truncated = 1;

@@ -240,7 +240,10 @@ static inline size_t tm_capture_one(const tmtrace_site *site, const struct tmtra
     uintptr_t depth = shadow->depth;
     if (!site) {
         uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
-        while (depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site)
+        /* As tm_capture: an entry whose frame is not above ours is stale (see traceback_capture.c). */
+        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+        while (depth > lowest && (!shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ||
+                                  shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].frame <= here))
             depth--;
         if (depth == lowest) {
             out[0] = &tm_unknown_site;

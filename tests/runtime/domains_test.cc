@@ -7,6 +7,7 @@
 namespace {
 
 using tmtest::Current;
+using tmtest::CallerFrame;
 using tmtest::ShadowPush;
 using tmtest::Site;
 
@@ -62,7 +63,7 @@ TEST_F(Domains, SameAddressInTwoDomainsAreTwoTraces)
 TEST_F(Domains, TrackTakesTheCallersShadowStack)
 {
     tmtrace_site caller = Site("/src/gpu.c", 88);
-    ShadowPush in_caller(&caller, 0x7000);
+    ShadowPush in_caller(&caller, CallerFrame(0x7000));
     ASSERT_EQ(tmtrace_track(9, 0xdead0000, 4096), 0);
     tmtrace_snapshot *snap = tmtrace_take_snapshot();
     ASSERT_NE(snap, nullptr);
@@ -113,7 +114,7 @@ TEST_F(Domains, TrackingAHeapBlockReplacesItsTrace)
     std::thread([&] { there = malloc(50); }).join(); // recorded in another thread's table
     EXPECT_EQ(Current() - before, 90u);
     {
-        ShadowPush in_wrapper_caller(&wrapper_call, 0x7000);
+        ShadowPush in_wrapper_caller(&wrapper_call, CallerFrame(0x7000));
         EXPECT_EQ(tmtrace_track(0, reinterpret_cast<uintptr_t>(here), 41), 0);
         EXPECT_EQ(tmtrace_track(0, reinterpret_cast<uintptr_t>(there), 51), 0);
     }

@@ -15,6 +15,7 @@ namespace {
 
 using tmtest::Current;
 using tmtest::FramesOf;
+using tmtest::CallerFrame;
 using tmtest::ShadowPush;
 using tmtest::Site;
 using FrameList = std::vector<std::string>;
@@ -54,8 +55,8 @@ TEST_F(EntryPoints, ShadowStackGivesTheCallers)
     tmtrace_site main_call = Site("/src/main.c", 3);
     tmtrace_site f_call = Site("/src/f.c", 30);
     tmtrace_site site = Site("/src/g.c", 300);
-    ShadowPush in_main(&main_call, 0x7000);
-    ShadowPush in_f(&f_call, 0x6000);
+    ShadowPush in_main(&main_call, CallerFrame(0x7000));
+    ShadowPush in_f(&f_call, CallerFrame(0x6000));
     void *p = __tmtrace_malloc(8, &site);
     size_t total = 0;
     EXPECT_EQ(FramesOf(p, &total), (FrameList{"/src/g.c:300", "/src/f.c:30", "/src/main.c:3"}));
@@ -67,8 +68,8 @@ TEST_F(EntryPoints, UninstrumentedCallerIsBlamedOnTheInnermostShadowEntry)
 {
     tmtrace_site main_call = Site("/src/main.c", 3);
     tmtrace_site f_call = Site("/src/f.c", 30);
-    ShadowPush in_main(&main_call, 0x7000);
-    ShadowPush in_f(&f_call, 0x6000);
+    ShadowPush in_main(&main_call, CallerFrame(0x7000));
+    ShadowPush in_f(&f_call, CallerFrame(0x6000));
     void *p = malloc(8); // e.g. from inside libc, called at f.c:30
     size_t total = 0;
     EXPECT_EQ(FramesOf(p, &total), (FrameList{"/src/f.c:30", "/src/main.c:3"}));
@@ -81,7 +82,7 @@ TEST_F(EntryPoints, ShadowEntriesExpandTheirInlineChains)
     tmtrace_site outer = Site("/src/main.c", 3);
     tmtrace_site inlined = Site("/src/util.h", 12, &outer);
     tmtrace_site site = Site("/src/g.c", 300);
-    ShadowPush in_main(&inlined, 0x7000);
+    ShadowPush in_main(&inlined, CallerFrame(0x7000));
     void *p = __tmtrace_malloc(8, &site);
     EXPECT_EQ(FramesOf(p), (FrameList{"/src/g.c:300", "/src/util.h:12", "/src/main.c:3"}));
     free(p);
@@ -95,9 +96,9 @@ TEST_F(EntryPoints, StaleEntriesAreSkipped)
     tmtrace_site site = Site("/src/g.c", 300);
     // What a longjmp past instrumented frames into uninstrumented code leaves: depth 3, and entry 1 belongs
     // to a function that already returned (its frame is below the innermost live caller's).
-    __tmtrace_shadow.entries[0] = {&main_call, 0x7000};
-    __tmtrace_shadow.entries[1] = {&stale_call, 0x5000};
-    __tmtrace_shadow.entries[2] = {&h_call, 0x6000};
+    __tmtrace_shadow.entries[0] = {&main_call, CallerFrame(0x7000)};
+    __tmtrace_shadow.entries[1] = {&stale_call, CallerFrame(0x5000)};
+    __tmtrace_shadow.entries[2] = {&h_call, CallerFrame(0x6000)};
     __tmtrace_shadow.depth = 3;
     void *p = __tmtrace_malloc(8, &site);
     size_t total = 0;
@@ -115,14 +116,14 @@ TEST_F(EntryPoints, RepeatedCapturesFollowEveryShadowChange)
     tmtrace_site f_call = Site("/src/f.c", 30);
     tmtrace_site g_call = Site("/src/g.c", 40);
     tmtrace_site site = Site("/src/leaf.c", 1);
-    __tmtrace_shadow.entries[0] = {&main_call, 0x7000};
-    __tmtrace_shadow.entries[1] = {&f_call, 0x6000};
+    __tmtrace_shadow.entries[0] = {&main_call, CallerFrame(0x7000)};
+    __tmtrace_shadow.entries[1] = {&f_call, CallerFrame(0x6000)};
     __tmtrace_shadow.depth = 2;
     void *a = __tmtrace_malloc(8, &site);
     void *b = __tmtrace_malloc(8, &site);
-    __tmtrace_shadow.entries[1] = {&g_call, 0x6000}; // another caller, same frame
+    __tmtrace_shadow.entries[1] = {&g_call, CallerFrame(0x6000)}; // another caller, same frame
     void *c = __tmtrace_malloc(8, &site);
-    __tmtrace_shadow.entries[1] = {&g_call, 0x8000}; // frame above main's: main's entry now reads as stale
+    __tmtrace_shadow.entries[1] = {&g_call, CallerFrame(0x8000)}; // frame above main's: main's entry now reads as stale
     void *d = __tmtrace_malloc(8, &site);
     __tmtrace_shadow.depth = 0;
     EXPECT_EQ(FramesOf(a), (FrameList{"/src/leaf.c:1", "/src/f.c:30", "/src/main.c:3"}));
@@ -141,7 +142,7 @@ protected:
         EntryPoints::SetUp();
         for (uint32_t d = 0; d < 300; d++) {
             sites_[d] = Site("/r.c", d);
-            __tmtrace_shadow.entries[d & TMTRACE_SHADOW_MASK] = {&sites_[d], 0x100000 - 16 * uintptr_t{d}};
+            __tmtrace_shadow.entries[d & TMTRACE_SHADOW_MASK] = {&sites_[d], CallerFrame(0x100000 - 16 * uintptr_t{d})};
         }
         __tmtrace_shadow.depth = 300;
     }
@@ -187,8 +188,8 @@ TEST_F(EntryPoints, FrameOneLimitCountsTheRest)
     tmtrace_site inner = Site("/src/a.h", 5, &outer);
     tmtrace_site main_call = Site("/src/main.c", 3);
     tmtrace_site f_call = Site("/src/f.c", 30);
-    ShadowPush in_main(&main_call, 0x7000);
-    ShadowPush in_f(&f_call, 0x6000);
+    ShadowPush in_main(&main_call, CallerFrame(0x7000));
+    ShadowPush in_f(&f_call, CallerFrame(0x6000));
     void *p = __tmtrace_malloc(8, &inner);
     size_t total = 0;
     EXPECT_EQ(FramesOf(p, &total), (FrameList{"/src/a.h:5"}));

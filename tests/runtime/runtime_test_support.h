@@ -52,6 +52,14 @@ inline std::vector<std::string> FramesOf(const void *p, size_t *total_nframe = n
     return frames;
 }
 
+// A frame address for a hand-made shadow entry, `offset` bytes above every frame of the running test: the
+// runtime keeps an entry only if its frame lies above the capture's own, as a live caller's frame does.
+inline uintptr_t CallerFrame(uintptr_t offset)
+{
+    static const uintptr_t above_the_test = reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) + (1u << 20);
+    return above_the_test + offset;
+}
+
 inline tmtrace_site Site(const char *file, uint32_t line, const tmtrace_site *inlined_at = nullptr)
 {
     return tmtrace_site{file, "fn", inlined_at, line, 1, 0, 0};
