@@ -12,8 +12,10 @@
  *
  * Shadow stack. Every thread owns one `struct tmtrace_shadow` in initial-exec TLS. An instrumented function
  * that calls something able to allocate saves `depth` on entry (d0) and, around each such call:
- *     depth = d0 + 1;  [signal fence]  entries[d0 & MASK] = { call-site record, frame };  call;  depth = d0;
- * and it stores `depth = d0` again at landing pads and after calls to returns_twice functions (setjmp), so
+ *     depth = d0 + 1;  entries[d0 & MASK] = { call-site record, frame };  call;  depth = d0;
+ * as volatile stores, so the compiler keeps their order (a signal fence would do too, but makes -O0's fast
+ * instruction selector fall back, which costs compile time);
+ * it stores `depth = d0` again at landing pads and after calls to returns_twice functions (setjmp), so
  * exceptions and longjmp that land in instrumented code repair the stack. `depth` is written before the entry
  * so a signal handler that interrupts the push uses the slot above. Calls to allocation entry points below are
  * not pushed: the site travels as their argument.
