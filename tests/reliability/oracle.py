@@ -42,7 +42,7 @@ def memcheck_counts(log):
             if not re.match(r'^==\d+==    (at|by) ', follow):
                 break
             stack.append(follow)
-        ours = [int(f.group(1)) for f in (re.search(r'\(oracle_leaks\.c:(\d+)\)', frame) for frame in stack) if f]
+        ours = [int(f.group(1)) for f in (re.search(r'[(/]oracle_leaks\.c:(\d+)\)', frame) for frame in stack) if f]
         if not ours:
             continue
         direct_bytes = re.search(r'\(([\d,]+) direct', line)
