@@ -2,7 +2,8 @@
  * language. Each round generates a program text, tokenizes it (tokens and identifier strings on the heap),
  * parses it by recursive descent into a tree, evaluates it with a heap-allocated environment, and frees it all.
  *   expr := 'let' IDENT '=' expr 'in' expr | sum
- *   sum  := prod (('+'|'-') prod)*      prod := atom (('*'|'%') atom)*      atom := NUM | IDENT | '(' expr ')' */
+ *   sum  := prod (('+'|'-') prod)*      prod := atom (('*'|'%') atom)*      atom := NUM | IDENT | '(' expr ')'
+ * The generator parenthesizes every let, so each program parses; the parser still checks and stops loudly. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +45,12 @@ static void gen(struct buf *b, int depth, int nvars)
         snprintf(tmp, sizeof tmp, "v%u", rnd((unsigned)nvars));
         put(b, tmp);
     } else if (choice == 2) {
-        snprintf(tmp, sizeof tmp, "let v%d = ", nvars);
+        snprintf(tmp, sizeof tmp, "(let v%d = ", nvars);
         put(b, tmp);
         gen(b, depth - 1, nvars);
         put(b, " in ");
         gen(b, depth - 1, nvars + 1);
+        put(b, ")");
     } else {
         static const char *ops[] = {" + ", " - ", " * ", " % "};
         put(b, "(");
@@ -110,6 +112,15 @@ static struct node *new_node(enum node_kind kind)
 }
 
 static struct token *peek(struct tokens *t) { return &t->v[t->pos]; }
+
+static void expect(struct tokens *t, enum tok_kind kind)
+{
+    if (t->v[t->pos].kind != kind) {
+        fprintf(stderr, "interp: parse error at token %zu\n", t->pos);
+        exit(1);
+    }
+    t->pos++;
+}
 static struct node *parse_expr(struct tokens *t);
 
 static struct node *parse_atom(struct tokens *t)
@@ -125,8 +136,10 @@ static struct node *parse_atom(struct tokens *t)
         n->name = strdup(tok->text);
         return n;
     }
-    struct node *inner = parse_expr(t); /* '(' expr ')' */
-    t->pos++;
+    t->pos--;
+    expect(t, T_LPAREN);
+    struct node *inner = parse_expr(t);
+    expect(t, T_RPAREN);
     return inner;
 }
 
@@ -165,10 +178,12 @@ static struct node *parse_expr(struct tokens *t)
         return parse_sum(t);
     t->pos++;
     struct node *n = new_node(N_LET);
+    if (peek(t)->kind != T_IDENT)
+        expect(t, T_IDENT); /* reports the error */
     n->name = strdup(t->v[t->pos++].text);
-    t->pos++; /* '=' */
+    expect(t, T_EQ);
     n->a = parse_expr(t);
-    t->pos++; /* 'in' */
+    expect(t, T_IN);
     n->b = parse_expr(t);
     return n;
 }
@@ -235,6 +250,7 @@ int main(int argc, char **argv)
         struct tokens toks = {0};
         tokenize(text.s, &toks);
         struct node *tree = parse_expr(&toks);
+        expect(&toks, T_END);
         sum += eval(tree, NULL);
         free_tree(tree);
         for (size_t i = 0; i < toks.n; i++)
