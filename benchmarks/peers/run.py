@@ -26,14 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RESULTS = os.path.join(HERE, "results")
 
-# name: (source, argv for a full run, argv for --quick, allocation-heavy?)
+# name: (source, argv for a full run (about 1-2 s uninstrumented), argv for --quick)
 WORKLOADS = {
-    "churn-1t": ("churn.c", ["local", "1", "60000000"], ["local", "1", "3000000"]),
-    "churn-2t": ("churn.c", ["local", "2", "60000000"], ["local", "2", "3000000"]),
-    "churn-pc": ("churn.c", ["pc", "3000000"], ["pc", "200000"]),
-    "interp": ("interp.c", ["400000"], ["20000"]),
-    "stl": ("stl.cpp", ["16000"], ["800"]),
-    "calls": ("calls.c", ["100000000", "32"], ["5000000", "25"]),
+    "churn-1t": ("churn.c", ["local", "1", "40000000"], ["local", "1", "3000000"]),
+    "churn-2t": ("churn.c", ["local", "2", "40000000"], ["local", "2", "3000000"]),
+    "churn-pc": ("churn.c", ["pc", "2000000"], ["pc", "200000"]),
+    "interp": ("interp.c", ["300000"], ["20000"]),
+    "stl": ("stl.cpp", ["10000"], ["800"]),
+    "calls": ("calls.c", ["60000000", "32"], ["5000000", "25"]),
     "live1m": ("live1m.c", ["1000000"], ["1000000"]),
 }
 
@@ -154,6 +154,7 @@ def machine_description(build_dir):
     with open("/proc/meminfo") as f:
         lines.append("memory: " + f.readline().split(":", 1)[1].strip())
     lines.append("kernel: " + platform.release())
+    lines.append("load average (1, 5, 15 min) when written: %.2f %.2f %.2f" % os.getloadavg())
     for tool, args in (("clang-19", ["--version"]), ("heaptrack", ["--version"]), ("valgrind", ["--version"])):
         try:
             lines.append("%s: %s" % (tool, subprocess.run([tool] + args, capture_output=True, text=True)
@@ -245,7 +246,8 @@ def main():
         "%s %.2f" % (n, statistics.median(x["wall"] for x in raw[n]["base"] if x)) for n in names))
     if "live1m" in names:
         lines += ["", "## 1 M live blocks", "",
-                  "Extra peak RSS per live block against the uninstrumented run (bytes, median):", ""]
+                  "Extra peak RSS per live block against the uninstrumented run (bytes, median; under tmtrace "
+                  "the peak includes the two snapshots of 1 M traces the workload takes):", ""]
         base_rss = statistics.median(x["rss_kib"] for x in raw["live1m"]["base"] if x)
         nblocks = int(WORKLOADS["live1m"][1][0])
         for c in CONFIGS[1:]:

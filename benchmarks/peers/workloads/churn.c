@@ -3,6 +3,7 @@
  *   churn pc ITERS             a producer thread mallocs, a consumer thread frees: every free is cross-thread
  * Prints a checksum so that the work cannot be optimized away. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,7 +50,7 @@ static void *producer(void *arg)
         p[0] = (unsigned char)i;
         unsigned long h = atomic_load_explicit(&head, memory_order_relaxed);
         while (h - atomic_load_explicit(&tail, memory_order_acquire) == RING)
-            ; /* full: the consumer is a core away */
+            sched_yield(); /* full: let the consumer run, even when it shares our core */
         ring[h % RING] = p;
         atomic_store_explicit(&head, h + 1, memory_order_release);
     }
@@ -63,7 +64,7 @@ static void *consumer(void *arg)
     for (long i = 0; i < iterations; i++) {
         unsigned long t = atomic_load_explicit(&tail, memory_order_relaxed);
         while (atomic_load_explicit(&head, memory_order_acquire) == t)
-            ;
+            sched_yield();
         unsigned char *p = ring[t % RING];
         atomic_store_explicit(&tail, t + 1, memory_order_release);
         sum += p[0];
