@@ -4,7 +4,7 @@
 Builds every workload in workloads/ three ways (plain clang-19, tmtrace-clang -fsanitize=tmtrace, clang-19
 -fsanitize=leak), runs the configurations interleaved (A B C ... A B C ...) for several rounds, and writes
 results/results.md (median ratios with min-max), results/ratios.png (gnuplot), results/raw.json and
-results/machine.txt. Every ratio is against the uninstrumented run of the same round. Nothing is typed by hand:
+results/machine.txt, and rewrites the benchmark section of README.md. Every ratio is against the uninstrumented run of the same round. Nothing is typed by hand:
 the files in results/ are this script's output of the last run.
 
     python3 benchmarks/peers/run.py            # full run (several minutes)
@@ -264,7 +264,25 @@ def main():
     with open(os.path.join(RESULTS, "machine.txt"), "w") as f:
         f.write("\n".join(machine_description(args.build_dir)) + "\n")
     plot(names, table)
+    update_readme(lines[2:])
     print("\n".join(lines))
+
+
+def update_readme(lines):
+    """Replaces the README's benchmark section (between its markers) with this run's table and chart."""
+    readme = os.path.join(ROOT, "README.md")
+    begin, end = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
+    with open(readme) as f:
+        text = f.read()
+    if begin not in text or end not in text:
+        print("run.py: README.md has no benchmark markers; not updated", file=sys.stderr)
+        return
+    body = "\n".join(l.replace("## 1 M live blocks", "#### 1 M live blocks") for l in lines)
+    body += "\n![wall-time ratios](benchmarks/peers/results/ratios.png)\n"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(readme, "w") as f:
+        f.write(head + begin + "\n" + body + end + tail)
 
 
 def plot(names, table):
