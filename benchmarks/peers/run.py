@@ -4,8 +4,8 @@
 Builds every workload in workloads/ three ways (plain clang-19, tmtrace-clang -fsanitize=tmtrace, clang-19
 -fsanitize=leak), runs the configurations interleaved (A B C ... A B C ...) for several rounds, and writes
 results/results.md (median ratios with min-max), results/ratios.png (gnuplot), results/raw.json and
-results/machine.txt, and rewrites the benchmark section of README.md. Every ratio is against the uninstrumented run of the same round. Nothing is typed by hand:
-the files in results/ are this script's output of the last run.
+results/machine.txt, and rewrites the benchmark section of README.md. Every ratio is against the uninstrumented
+run of the same round. Nothing is typed by hand: the files in results/ are this script's output of the last run.
 
     python3 benchmarks/peers/run.py            # full run (several minutes)
     python3 benchmarks/peers/run.py --quick    # small inputs, one round: under 2 minutes
