@@ -16,8 +16,8 @@ using tmtest::Current;
 using tmtest::Escape;
 using tmtest::FramesOf;
 
-const std::vector<std::string> kUnknown = {"<unknown>:0"};
-const std::vector<std::string> kUntraced = {"untraced"};
+using tmtest::kUnknown;
+using tmtest::kUntraced;
 
 class InterposeC : public tmtest::TracerTest {};
 

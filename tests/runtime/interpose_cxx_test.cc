@@ -11,8 +11,8 @@ using tmtest::Current;
 using tmtest::Escape;
 using tmtest::FramesOf;
 
-const std::vector<std::string> kUnknown = {"<unknown>:0"};
-const std::vector<std::string> kUntraced = {"untraced"};
+using tmtest::kUnknown;
+using tmtest::kUntraced;
 
 class InterposeCxx : public tmtest::TracerTest {};
 

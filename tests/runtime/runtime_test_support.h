@@ -34,6 +34,10 @@ inline size_t Peak()
     return peak;
 }
 
+// FramesOf() of a block allocated with no instrumented frame on the stack, and of a block not traced.
+inline const std::vector<std::string> kUnknown = {"<unknown>:0"};
+inline const std::vector<std::string> kUntraced = {"untraced"};
+
 // The frames of the traced block at p, most recent first, as "file:line"; {"untraced"} if it is not traced.
 inline std::vector<std::string> FramesOf(const void *p, size_t *total_nframe = nullptr)
 {
