@@ -19,7 +19,11 @@ void *tm_tracer_alloc(size_t size)
         __atomic_sub_fetch(&tracer_bytes, size, __ATOMIC_RELAXED);
         return NULL;
     }
+    /* busy: in a sanitizer build of the runtime, tm_calloc is the sanitizer's malloc, whose hooks must not
+     * record the tracer's own memory as the program's. */
+    tm_self.busy++;
     void *p = tm_calloc(1, size);
+    tm_self.busy--;
     if (!p)
         __atomic_sub_fetch(&tracer_bytes, size, __ATOMIC_RELAXED);
     return p;
@@ -29,7 +33,9 @@ void tm_tracer_free(void *p, size_t size)
 {
     if (!p)
         return;
+    tm_self.busy++;
     tm_free(p);
+    tm_self.busy--;
     __atomic_sub_fetch(&tracer_bytes, size, __ATOMIC_RELAXED);
 }
 
