@@ -103,7 +103,7 @@ void tm_counters_add_slow(int64_t delta)
     __atomic_store_n(&slot->pending, pending, __ATOMIC_RELAXED);
     if (delta > 0) {
         int64_t now = __atomic_load_n(&flushed, __ATOMIC_RELAXED) + pending;
-        if (now > slot->peak_local)
+        if (now > __atomic_load_n(&slot->peak_local, __ATOMIC_RELAXED)) /* reset_peak stores it too */
             __atomic_store_n(&slot->peak_local, now, __ATOMIC_RELAXED);
     }
 }

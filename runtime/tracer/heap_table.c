@@ -109,7 +109,7 @@ static void thread_exit(void *arg)
 /* This thread's table: an orphan adopted, or a new one. NULL only when out of tracer memory. */
 static struct heap_table *attach(void)
 {
-    if (!exit_key_ready) {
+    if (!__atomic_load_n(&exit_key_ready, __ATOMIC_ACQUIRE)) { /* double-checked: pairs with the store */
         tm_spin_lock(&registry_lock);
         if (!exit_key_ready && pthread_key_create(&exit_key, thread_exit) == 0)
             __atomic_store_n(&exit_key_ready, 1, __ATOMIC_RELEASE);

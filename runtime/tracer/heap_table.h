@@ -65,7 +65,8 @@ static inline int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t v
 {
     size_t i = tm_heap_home(key, t->cap);
     uintptr_t k;
-    while ((k = t->slots[i].key) > TM_HEAP_TOMBSTONE) {
+    /* Relaxed atomic reads (plain moves on x86): other threads may retire a key here at any time. */
+    while ((k = __atomic_load_n(&t->slots[i].key, __ATOMIC_RELAXED)) > TM_HEAP_TOMBSTONE) {
         if (k == key) {
             *old = t->slots[i].value;
             __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);

@@ -64,7 +64,7 @@ static void deep_memo_store(struct tm_deep_memo *m, const tmtrace_site *site, co
 uint32_t tm_current_traceback_deep(const tmtrace_site *site)
 {
     const struct tmtrace_shadow *shadow = &__tmtrace_shadow;
-    size_t limit = (size_t)tm_g.nframe;
+    size_t limit = (size_t)tm_nframe();
     struct tm_deep_memo *memo = tm_self.deep_memo;
     if (!memo) /* kept for the thread's life; without it every capture is simply done in full */
         memo = tm_self.deep_memo = tm_tracer_alloc(sizeof *memo);

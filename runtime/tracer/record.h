@@ -19,7 +19,7 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
 {
     const tmtrace_site *site = tm_self.pending_site;
     tm_self.pending_site = NULL;
-    if (TM_UNLIKELY(tm_g.nframe != 1))
+    if (TM_UNLIKELY(tm_nframe() != 1))
         return tm_current_traceback_deep(site);
     const tmtrace_site *frame;
     uint32_t total;

@@ -89,7 +89,7 @@ tmtrace_snapshot *tmtrace_take_snapshot(void)
     }
     tm_self.busy++;
     struct snapshot_build b = {0};
-    b.limit = (uint32_t)tm_g.nframe;
+    b.limit = (uint32_t)tm_nframe();
     b.snap = tmtrace_snapshot_new(b.limit);
     b.ntracebacks = tm_traceback_count();
     b.traceback_ids = tm_tracer_alloc((b.ntracebacks + 1) * sizeof *b.traceback_ids);
@@ -123,7 +123,7 @@ tmtrace_traceback *tmtrace_get_object_traceback(const void *ptr)
         return NULL;
     tm_self.busy++;
     const struct tm_traceback *tb = tm_traceback_get(tm_packed_traceback(value));
-    uint32_t nframe = frames_within_limit(tb, (uint32_t)tm_g.nframe);
+    uint32_t nframe = frames_within_limit(tb, (uint32_t)tm_nframe());
     tmtrace_frame *frames = tm_tracer_alloc(nframe * sizeof *frames);
     tmtrace_traceback *result = NULL;
     if (frames) {

@@ -53,6 +53,11 @@ struct tm_global {
     int exact_peak;
 };
 extern struct tm_global tm_g TM_HIDDEN;
+/* The traceback limit: an atomic read (a plain move on x86), as tmtrace_start() may change it meanwhile. */
+static inline int tm_nframe(void)
+{
+    return __atomic_load_n(&tm_g.nframe, __ATOMIC_RELAXED);
+}
 /* Initialises the runtime once (options, log, interception mode); safe to call from any hook. */
 void tm_init(void) TM_HIDDEN;
 /* Turns tracing on or off (tmtrace_start/stop, start=N). */
@@ -104,7 +109,8 @@ static inline void tm_counters_add(int64_t delta)
     __atomic_store_n(&slot->pending, pending, __ATOMIC_RELAXED);
     if (delta > 0) {
         int64_t now = __atomic_load_n(&tm_flushed, __ATOMIC_RELAXED) + pending;
-        if (now > slot->peak_local)
+        /* An atomic read (a plain move on x86): tmtrace_reset_peak() stores here from another thread. */
+        if (now > __atomic_load_n(&slot->peak_local, __ATOMIC_RELAXED))
             __atomic_store_n(&slot->peak_local, now, __ATOMIC_RELAXED);
     }
 }

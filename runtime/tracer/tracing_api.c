@@ -9,7 +9,7 @@ int tmtrace_start(int nframe)
         return tm_error("the number of frames must be in range [1; %d]", TMTRACE_MAX_NFRAME);
     if (__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return 0; /* already tracing: nothing changes, as in tracemalloc */
-    tm_g.nframe = nframe;
+    __atomic_store_n(&tm_g.nframe, nframe, __ATOMIC_RELAXED);
     tm_set_tracing(1);
     return 0;
 }
@@ -40,7 +40,7 @@ void tmtrace_clear_traces(void)
 int tmtrace_get_traceback_limit(void)
 {
     tm_init();
-    return tm_g.nframe;
+    return tm_nframe();
 }
 
 void tmtrace_get_traced_memory(size_t *current, size_t *peak)
