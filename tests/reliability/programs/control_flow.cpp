@@ -1,13 +1,16 @@
 // control_flow.cpp — the shadow stack stays exact through non-local control flow: C++ exceptions thrown deeper
 // than the shadow stack's ring through instrumented and uninstrumented frames, longjmp out of deep recursion,
-// signal handlers that allocate, and exit() from deep inside. After each, the next allocation's traceback is
-// printed: no frame of the abandoned stack may appear, and each frame's line is exact.
+// signal handlers that allocate, thread_local destructors that free and allocate at thread exit, and exit()
+// from deep inside. After each, the next allocation's traceback is printed: no frame of the abandoned stack may
+// appear, and each frame's line is exact.
 #include <csetjmp>
 #include <csignal>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include "../../e2e/programs/show.h"
+#include "reliability.h"
 
 extern "C" void *uninstrumented_call(void *(*callback)(int), int depth);
 extern "C" char *uninstrumented_strdup(const char *text);
@@ -96,6 +99,47 @@ static void signals()
     free(from_handler);
 }
 
+static char *volatile survivor;
+
+// Runs at thread exit (after the tracer's own thread-exit work may have begun): frees the thread's blocks and
+// allocates one that outlives the thread.
+struct ThreadCache {
+    char *blocks[4] = {};
+    ~ThreadCache()
+    {
+        for (char *block : blocks)
+            delete[] block;
+        survivor = static_cast<char *>(malloc(66));
+    }
+};
+static thread_local ThreadCache cache;
+
+static struct traces_total cache_traces()
+{
+    tmtrace_snapshot *snap = snapshot_or_die();
+    enum { LINE_CACHE_BLOCK = __LINE__ + 9 }; // the `new` in fill_cache
+    struct traces_total total = traces_at(snap, __FILE__, LINE_CACHE_BLOCK);
+    tmtrace_snapshot_free(snap);
+    return total;
+}
+
+static void fill_cache()
+{
+    for (int i = 0; i < 4; i++)
+        cache.blocks[i] = new char[100 + i];
+    struct traces_total held = cache_traces();
+    printf("thread filled its thread_local cache: %zu traces, %zu B\n", held.count, held.size);
+}
+
+static void thread_local_destructors()
+{
+    std::thread(fill_cache).join();
+    struct traces_total left = cache_traces();
+    printf("thread_local destructor freed the thread's blocks: %zu traces left\n", left.count);
+    show_traceback("allocated by the thread_local destructor", survivor);
+    free(survivor);
+}
+
 static void exit_deep(int depth)
 {
     if (depth == 0) {
@@ -113,5 +157,6 @@ int main()
     exceptions();
     longjmp_out();
     signals();
+    thread_local_destructors();
     exit_deep(500);
 }
