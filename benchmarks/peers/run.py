@@ -30,7 +30,7 @@ RESULTS = os.path.join(HERE, "results")
 WORKLOADS = {
     "churn-1t": ("churn.c", ["local", "1", "40000000"], ["local", "1", "3000000"]),
     "churn-2t": ("churn.c", ["local", "2", "40000000"], ["local", "2", "3000000"]),
-    "churn-pc": ("churn.c", ["pc", "2000000"], ["pc", "200000"]),
+    "churn-pc": ("churn.c", ["pc", "16000000"], ["pc", "1000000"]),
     "interp": ("interp.c", ["300000"], ["20000"]),
     "stl": ("stl.cpp", ["10000"], ["800"]),
     "calls": ("calls.c", ["60000000", "32"], ["5000000", "25"]),

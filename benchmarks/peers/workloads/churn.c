@@ -3,15 +3,12 @@
  *   churn pc ITERS             a producer thread mallocs, a consumer thread frees: every free is cross-thread
  * Prints a checksum so that the work cannot be optimized away. */
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define WINDOW 256
-#define RING 4096
 
 static long iterations;
 
@@ -38,21 +35,50 @@ static void *local_churn(void *arg)
     return (void *)sum;
 }
 
-/* Single-producer single-consumer ring of pointers. */
-static void *ring[RING];
-static _Atomic unsigned long head, tail;
+/* Producer/consumer: blocks travel in batches, so that the time measured is the allocator's (every free is
+ * cross-thread) and not the scheduler's: the two threads meet once per batch, under a mutex. */
+#define BATCH 1024
+#define NBATCHES 8
+
+struct batch {
+    void *blocks[BATCH];
+    unsigned n;
+};
+
+static struct batch batches[NBATCHES];
+static struct batch *full[NBATCHES], *empty[NBATCHES]; /* stacks of batch pointers */
+static unsigned nfull, nempty;
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_changed = PTHREAD_COND_INITIALIZER;
+
+/* Moves b onto `to` (NULL: take one from `from`), waiting while `from` is empty. FIFO order does not matter. */
+static struct batch *exchange(struct batch **to, unsigned *nto, struct batch *b, struct batch **from,
+                              unsigned *nfrom)
+{
+    pthread_mutex_lock(&queue_lock);
+    if (b)
+        to[(*nto)++] = b;
+    struct batch *got = NULL;
+    if (from) {
+        while (*nfrom == 0)
+            pthread_cond_wait(&queue_changed, &queue_lock);
+        got = from[--*nfrom];
+    }
+    pthread_cond_broadcast(&queue_changed);
+    pthread_mutex_unlock(&queue_lock);
+    return got;
+}
 
 static void *producer(void *arg)
 {
     uint64_t rng = (uintptr_t)arg;
+    struct batch *b = exchange(NULL, NULL, NULL, empty, &nempty);
     for (long i = 0; i < iterations; i++) {
         unsigned char *p = malloc(block_size(&rng));
         p[0] = (unsigned char)i;
-        unsigned long h = atomic_load_explicit(&head, memory_order_relaxed);
-        while (h - atomic_load_explicit(&tail, memory_order_acquire) == RING)
-            sched_yield(); /* full: let the consumer run, even when it shares our core */
-        ring[h % RING] = p;
-        atomic_store_explicit(&head, h + 1, memory_order_release);
+        b->blocks[b->n++] = p;
+        if (b->n == BATCH || i + 1 == iterations)
+            b = exchange(full, &nfull, b, i + 1 == iterations ? NULL : empty, &nempty);
     }
     return NULL;
 }
@@ -61,14 +87,15 @@ static void *consumer(void *arg)
 {
     (void)arg;
     uintptr_t sum = 0;
-    for (long i = 0; i < iterations; i++) {
-        unsigned long t = atomic_load_explicit(&tail, memory_order_relaxed);
-        while (atomic_load_explicit(&head, memory_order_acquire) == t)
-            sched_yield();
-        unsigned char *p = ring[t % RING];
-        atomic_store_explicit(&tail, t + 1, memory_order_release);
-        sum += p[0];
-        free(p);
+    for (long freed = 0; freed < iterations;) {
+        struct batch *b = exchange(NULL, NULL, NULL, full, &nfull);
+        for (unsigned k = 0; k < b->n; k++) {
+            sum += ((unsigned char *)b->blocks[k])[0];
+            free(b->blocks[k]);
+        }
+        freed += b->n;
+        b->n = 0;
+        exchange(empty, &nempty, b, NULL, NULL);
     }
     return (void *)sum;
 }
@@ -82,6 +109,8 @@ int main(int argc, char **argv)
     uintptr_t sum = 0;
     if (strcmp(argv[1], "pc") == 0) {
         iterations = atol(argv[2]);
+        for (unsigned k = 0; k < NBATCHES; k++)
+            empty[nempty++] = &batches[k];
         pthread_t p, c;
         pthread_create(&p, NULL, producer, (void *)1);
         pthread_create(&c, NULL, consumer, NULL);
