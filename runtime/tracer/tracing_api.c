@@ -10,6 +10,10 @@ int tmtrace_start(int nframe)
     if (__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return 0; /* already tracing: nothing changes, as in tracemalloc */
     __atomic_store_n(&tm_g.nframe, nframe, __ATOMIC_RELAXED);
+    /* An allocation that was already past its tracing check when tmtrace_stop() swept the tables may have
+     * recorded its block after the sweep, and that block may have been freed, unseen, while stopped: sweep
+     * again before tracing resumes, so no such trace outlives its block into the new session. */
+    tmtrace_clear_traces();
     tm_set_tracing(1);
     return 0;
 }

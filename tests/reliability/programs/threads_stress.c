@@ -216,8 +216,9 @@ int main(int argc, char **argv)
     CHECK(tmtrace_start(25) == 0, "start: %s", tmtrace_last_error());
 
     /* Phase 1 restarts tracing under the churn. A block allocated while stop() runs may keep a trace even though
-     * another thread frees it before start() (a free while stopped forgets nothing): so only phase 2, after a
-     * quiet restart, demands that no churn trace outlives its block. */
+     * another thread frees it before start() (a free while stopped forgets nothing); start() sweeps such traces
+     * before tracing resumes, but one freed in the instant between that sweep and tracing resuming would still
+     * stay: so only phase 2, after a quiet restart, demands that no churn trace outlives its block. */
     long milliseconds = atol(argv[2]);
     struct controller_args restarts = {nthreads, milliseconds / 2, restart, clear, 0, 0, 0, 0};
     churn_against(&restarts);
