@@ -2,10 +2,10 @@
 """run.py — tmtrace against the uninstrumented run and its peers, measured side by side in one run.
 
 Builds every workload in workloads/ three ways (plain clang-19, tmtrace-clang -fsanitize=tmtrace, clang-19
--fsanitize=leak), runs the configurations interleaved (A B C ... A B C ...) for several rounds, and writes
-results/results.md (median ratios with min-max), results/ratios.png (gnuplot), results/raw.json and
-results/machine.txt, and rewrites the benchmark section of README.md. Every ratio is against the uninstrumented
-run of the same round. Nothing is typed by hand: the files in results/ are this script's output of the last run.
+-fsanitize=leak), runs the configurations interleaved (A B C ... A B C ...) for several rounds, writes
+benchmarks/results/ (results.md: median ratios with min-max; ratios.png: gnuplot; raw.json; machine.txt) and
+rewrites the benchmark section of README.md. Every ratio is against the uninstrumented run of the same round.
+Nothing is typed by hand: benchmarks/results/ holds this script's output of the last run.
 
     python3 benchmarks/peers/run.py            # full run (several minutes)
     python3 benchmarks/peers/run.py --quick    # small inputs, one round: under 2 minutes
@@ -24,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-RESULTS = os.path.join(HERE, "results")
+RESULTS = os.path.join(os.path.dirname(HERE), "results")  # benchmarks/results/
 
 # name: (source, argv for a full run (about 1-2 s uninstrumented), argv for --quick)
 WORKLOADS = {
@@ -278,7 +278,7 @@ def update_readme(lines):
         print("run.py: README.md has no benchmark markers; not updated", file=sys.stderr)
         return
     body = "\n".join(l.replace("## 1 M live blocks", "#### 1 M live blocks") for l in lines)
-    body += "\n![wall-time ratios](benchmarks/peers/results/ratios.png)\n"
+    body += "\n![wall-time ratios](benchmarks/results/ratios.png)\n"
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
     with open(readme, "w") as f:
