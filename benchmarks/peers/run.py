@@ -175,24 +175,9 @@ def fmt_ratio(values):
     return "%.2f (%.2f-%.2f)" % (med, min(values), max(values))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small inputs and one round (under 2 minutes)")
-    ap.add_argument("--rounds", type=int, help="repetition rounds (default 3, 1 with --quick)")
-    ap.add_argument("--timeout", type=float, help="seconds before a run counts as timeout (default 120, 8 quick)")
-    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--no-build", action="store_true", help="use the existing build of tmtrace")
-    ap.add_argument("--only", help="comma-separated workloads to run")
-    args = ap.parse_args()
-    rounds = args.rounds or (1 if args.quick else 3)
-    timeout = args.timeout or (8.0 if args.quick else 120.0)
-    names = args.only.split(",") if args.only else list(WORKLOADS)
-    for n in names:
-        if n not in WORKLOADS:
-            sys.exit("run.py: unknown workload %r (known: %s)" % (n, ", ".join(WORKLOADS)))
-
+def measure(args, names, rounds, timeout):
+    """Runs every configuration; returns the run record that report() renders (and raw.json keeps)."""
     wrapper = ensure_tools(args.build_dir, args.no_build)
-    os.makedirs(RESULTS, exist_ok=True)
     raw = {n: {c: [] for c in CONFIGS} for n in names}
     extra = {n: {} for n in names}
     with tempfile.TemporaryDirectory(prefix="tmtrace-bench-") as tmp:
@@ -217,25 +202,32 @@ def main():
                     if t:
                         extra[n].setdefault(c, []).append(t)
                     print("round %d %-9s %-12s %7.3f s %8d KiB" % (r + 1, n, c, res[0], res[1]), flush=True)
+    live1m_blocks = int((WORKLOADS["live1m"][2] if args.quick else WORKLOADS["live1m"][1])[0])
+    return {"rounds": rounds, "quick": args.quick, "names": names, "live1m_blocks": live1m_blocks,
+            "machine": machine_description(args.build_dir), "raw": raw, "tmtrace": extra}
 
+
+def report(run):
+    """results.md, raw.json, machine.txt, ratios.png and the README section, all from one run record."""
+    names, raw, extra, rounds = run["names"], run["raw"], run["tmtrace"], run["rounds"]
     # Ratios per round against the same round's base run.
     table = {}
     for n in names:
         table[n] = {}
         for c in CONFIGS[1:]:
             walls, rsss = [], []
-            for base, run in zip(raw[n]["base"], raw[n][c]):
+            for base, res in zip(raw[n]["base"], raw[n][c]):
                 if base is None:
                     continue
-                walls.append(None if run is None else run["wall"] / base["wall"])
-                rsss.append(None if run is None else run["rss_kib"] / base["rss_kib"])
+                walls.append(None if res is None else res["wall"] / base["wall"])
+                rsss.append(None if res is None else res["rss_kib"] / base["rss_kib"])
             table[n][c] = (walls, rsss)
 
     lines = ["# tmtrace against its peers", ""]
     lines += ["Measured by `python3 benchmarks/peers/run.py%s` (%d round%s, interleaved). Each cell: median ratio "
               "to the uninstrumented run of the same round (min-max over rounds); wall time, then peak RSS."
-              % (" --quick" if args.quick else "", rounds, "" if rounds == 1 else "s"), ""]
-    lines += ["```"] + machine_description(args.build_dir) + ["```", ""]
+              % (" --quick" if run["quick"] else "", rounds, "" if rounds == 1 else "s"), ""]
+    lines += ["```"] + run["machine"] + ["```", ""]
     lines.append("| workload | " + " | ".join(CONFIGS[1:]) + " |")
     lines.append("|---" * len(CONFIGS) + "|")
     for n in names:
@@ -249,23 +241,55 @@ def main():
                   "Extra peak RSS per live block against the uninstrumented run (bytes, median; under tmtrace "
                   "the peak includes the two snapshots of 1 M traces the workload takes):", ""]
         base_rss = statistics.median(x["rss_kib"] for x in raw["live1m"]["base"] if x)
-        nblocks = int(WORKLOADS["live1m"][1][0])
         for c in CONFIGS[1:]:
             runs = [x["rss_kib"] for x in raw["live1m"][c] if x]
             if runs:
-                lines.append("- %s: %.1f" % (c, (statistics.median(runs) - base_rss) * 1024 / nblocks))
+                lines.append("- %s: %.1f" % (c, (statistics.median(runs) - base_rss) * 1024 / run["live1m_blocks"]))
         for c, vals in extra["live1m"].items():
             for key in ("tracer_bytes_per_block", "snapshot_ms", "compare_to_ms"):
                 lines.append("- %s %s: %s" % (c, key, ", ".join(v[key] for v in vals)))
+    os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(RESULTS, "raw.json"), "w") as f:
-        json.dump({"rounds": rounds, "quick": args.quick, "raw": raw, "tmtrace": extra}, f, indent=1)
+        json.dump(run, f, indent=1)
     with open(os.path.join(RESULTS, "machine.txt"), "w") as f:
-        f.write("\n".join(machine_description(args.build_dir)) + "\n")
+        f.write("\n".join(run["machine"]) + "\n")
     plot(names, table)
     update_readme(lines[2:])
     print("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small inputs and one round (under 2 minutes)")
+    ap.add_argument("--rounds", type=int, help="repetition rounds (default 3, 1 with --quick)")
+    ap.add_argument("--timeout", type=float, help="seconds before a run counts as timeout (default 120, 8 quick)")
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--no-build", action="store_true", help="use the existing build of tmtrace")
+    ap.add_argument("--only", help="comma-separated workloads to run")
+    ap.add_argument("--report-only", metavar="RAW_JSON",
+                    help="measure nothing: render the results and the README section again from a run's raw.json")
+    args = ap.parse_args()
+    if args.report_only:
+        try:
+            with open(args.report_only) as f:
+                run = json.load(f)
+        except (OSError, ValueError) as e:
+            sys.exit("run.py: cannot read %s: %s" % (args.report_only, e))
+        missing = [k for k in ("rounds", "quick", "names", "live1m_blocks", "machine", "raw", "tmtrace")
+                   if not isinstance(run, dict) or k not in run]
+        if missing:
+            sys.exit("run.py: %s is not a run record (no %s)" % (args.report_only, ", ".join(missing)))
+        report(run)
+        return
+    rounds = args.rounds or (1 if args.quick else 3)
+    timeout = args.timeout or (8.0 if args.quick else 120.0)
+    names = args.only.split(",") if args.only else list(WORKLOADS)
+    for n in names:
+        if n not in WORKLOADS:
+            sys.exit("run.py: unknown workload %r (known: %s)" % (n, ", ".join(WORKLOADS)))
+    report(measure(args, names, rounds, timeout))
 
 
 def update_readme(lines):
