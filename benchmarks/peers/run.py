@@ -328,7 +328,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set logscale y
-set yrange [0.8:*]
+set yrange [0.5:*]
 set grid ytics
 set key outside right top
 set ylabel 'ratio'
