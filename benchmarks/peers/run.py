@@ -134,7 +134,7 @@ def tmtrace_line(out):
     return None
 
 
-def machine_description(build_dir):
+def machine_description():
     lines = ["date: " + datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")]
     try:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -204,7 +204,7 @@ def measure(args, names, rounds, timeout):
                     print("round %d %-9s %-12s %7.3f s %8d KiB" % (r + 1, n, c, res[0], res[1]), flush=True)
     live1m_blocks = int((WORKLOADS["live1m"][2] if args.quick else WORKLOADS["live1m"][1])[0])
     return {"rounds": rounds, "quick": args.quick, "names": names, "live1m_blocks": live1m_blocks,
-            "machine": machine_description(args.build_dir), "raw": raw, "tmtrace": extra}
+            "machine": machine_description(), "raw": raw, "tmtrace": extra}
 
 
 def report(run):
