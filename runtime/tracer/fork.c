@@ -1,8 +1,10 @@
 /* fork.c — fork safety: every tracer lock is taken before fork() and released in both processes, so the
  * child never inherits a lock held by a thread that does not exist there, and keeps tracing. The heap tables
- * take no lock per operation: the child resets what the vanished threads may have left mid-way instead, and
- * when other threads existed, rebuilds current from its traces (O(live blocks), only then): a thread caught
- * between changing a table and its counter would otherwise leave current off by its block for good. */
+ * take no lock per operation: the child resets what the vanished threads may have left mid-way instead (their
+ * readers and operation marks, a sweep in progress; and it registers for membarrier again, a registration
+ * being per process), and when other threads existed, rebuilds current from its traces (O(live blocks), only
+ * then): a thread caught between changing a table and its counter would otherwise leave current off by its
+ * block for good. */
 #include <pthread.h>
 
 #include "tracer.h"
@@ -25,6 +27,7 @@ static void after_fork_in_parent(void)
 
 static void after_fork_in_child(void)
 {
+    tm_quiesce_after_fork_child();
     int other_threads = tm_heap_after_fork_child();
     after_fork_in_parent();
     if (other_threads) {

@@ -2,15 +2,39 @@
  * thread costs no atomic read-modify-write and no lock.
  *
  * Every thread owns a table (address -> packed {size, traceback id}, 16-byte slots, linear probing over any
- * multiple of 64 slots, tombstones instead of moving entries). Only the owner inserts, and it removes its own
- * blocks with plain stores. A block freed by another thread is found by searching the other tables and its
- * slot is retired with one compare-and-swap (key -> tombstone): safe against the owner's plain stores because a
- * live block's slot is only ever touched by whoever holds the block, and the owner only writes empty or
- * tombstone slots (or its own blocks). What the owner alone must never have next to it is a reader while it
- * rebuilds its table: remote users announce themselves in `readers` and back off while `resizing` is set
- * (Dekker-style, sequentially consistent), and the owner waits for readers to leave before it rebuilds.
- * Tables outlive their threads (the blocks do) and are adopted by the next new thread. Snapshots, clears and
- * cross-thread frees are the remote users; a fork child resets the protocol state the vanished threads left.
+ * multiple of 64 slots, tombstones instead of moving entries). Only the owner inserts. A block freed by another
+ * thread is found by searching the other tables and its slot is retired with one compare-and-swap (key ->
+ * tombstone): safe against the owner's plain stores because a live block's slot is only ever touched by
+ * whoever holds the block, and the owner only writes empty or tombstone slots (or its own blocks). What the
+ * owner alone must never have next to it is a reader while it rebuilds its table: remote users announce
+ * themselves in `readers` and back off while `resizing` is set (Dekker-style, sequentially consistent), and
+ * the owner waits for readers to leave before it rebuilds. Tables outlive their threads (the blocks do) and
+ * are adopted by the next new thread. Snapshots, sweeps and cross-thread frees are the remote users; a fork
+ * child resets the protocol state the vanished threads left.
+ *
+ * Sweeps (tmtrace_clear_traces, tmtrace_stop) retire every slot of every table, so they do touch live blocks'
+ * slots; they are made safe by quiescence, an asymmetric fence as in userspace RCU or Folly:
+ * - The owner brackets each operation (record or forget, including its read of the tracing state) with
+ *   `in_op` = 1 ... 0, plain stores to its own cache line, and between the mark and the work reads
+ *   `tm_quiesce_state` (quiesce.c) behind a compiler fence only. 0 there means a fast operation: plain stores
+ *   on its slots (a free writes a tombstone, a malloc reuses tombstones, a stale entry of the same address is
+ *   overwritten).
+ * - A sweeper adds TM_QUIESCE_SWEEP to the state, calls membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), waits
+ *   until no other table has `in_op` set, sweeps with compare-and-swap, and subtracts. After the membarrier,
+ *   every owner either had its mark visible (the sweeper waits for it) or reads the state afterwards and sees
+ *   the sweep: no fast operation overlaps a sweep, and no operation that read tracing = 1 records after
+ *   tmtrace_stop()'s sweep.
+ * - An operation that sees a sweep drops its mark and goes the slow way: every slot change atomic (exchange
+ *   against the sweep's compare-and-swap, so exactly one of them counts a trace as gone), and no tombstone
+ *   reused. The last rule closes an ABA: a sweep reads a slot's key and then its value before its
+ *   compare-and-swap; had the owner freed that block and put the same address (reused at once by the
+ *   allocator) back in the same slot meanwhile, the swap would retire the new trace while counting the old
+ *   size (current then drifts from the sum of the traces by the difference: seen under ThreadSanitizer).
+ * - Without membarrier (old kernel, seccomp, or the option membarrier=0) the state keeps
+ *   TM_QUIESCE_SYMMETRIC and the owner pays a full fence after its mark instead (one per malloc and free).
+ * A sweeper waits for nobody that can wait for it: owners never wait for a sweep, and it holds no lock while
+ * it waits. It does not wait for its own thread (a sweep from a signal handler that interrupted this thread's
+ * malloc or free may miscount that one block).
  *
  * Memory: the owner rebuilds when used slots (live + tombstones) pass 3/4 of the table, sizing the new table
  * to twice the live entries: 16 B per slot is 21-32 B per live block. A fuller table (7/8 full, rebuilt to
@@ -107,7 +131,7 @@ static void thread_exit(void *arg)
 }
 
 /* This thread's table: an orphan adopted, or a new one. NULL only when out of tracer memory. */
-static struct heap_table *attach(void)
+struct heap_table *tm_heap_attach(void)
 {
     if (!__atomic_load_n(&exit_key_ready, __ATOMIC_ACQUIRE)) { /* double-checked: pairs with the store */
         tm_spin_lock(&registry_lock);
@@ -178,28 +202,65 @@ static int rebuild(struct heap_table *t)
     return 0;
 }
 
-/* tm_heap_put (heap_table.h) when the table is missing or full, or the block may be traced elsewhere. */
-int tm_heap_put_slow(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
+/* Inserts key in a slow operation: up to the first empty slot, reusing no tombstone (see the first comment),
+ * and retiring the first stale entry for key met on the way unless `replaced` (the caller retired one
+ * already). 1, or 2 when an entry was retired (*old set by whoever retired it). */
+static int insert_slow(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old, int replaced)
 {
-    struct heap_table *t = tm_self.heap_table;
-    if (!t && !(t = attach()))
-        return -1;
+    size_t i = tm_heap_home(key, t->cap);
+    for (uintptr_t k; (k = load_key(&t->slots[i])) != EMPTY; i = tm_heap_next(i, t->cap))
+        if (k == key && !replaced)
+            replaced = tm_heap_retire(&t->slots[i], key, old);
+    t->used++;
+    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
+    return replaced ? 2 : 1;
+}
+
+/* tm_heap_put_in (heap_table.h) when the table is full, the operation slow, or the block may be traced
+ * elsewhere. */
+int tm_heap_put_slow(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old, int fresh, int fast)
+{
     if (tm_heap_full(t) && rebuild(t) != 0 && t->used + 1 >= t->cap)
         return -1;
+    if (fast && fresh)
+        return tm_heap_insert(t, key, value, old);
+    int replaced = 0;
     if (!fresh) {
-        /* The block may be traced already, by this thread or another: replace that trace. */
+        /* The block may be traced already, by this thread or another: that trace goes. */
         ptrdiff_t i = tm_heap_find(t, key);
-        if (i >= 0) {
-            *old = t->slots[i].value;
-            __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
-            return 2;
-        }
-        if (tm_heap_remove_remote(key, old, t)) {
-            tm_heap_insert(t, key, value, old);
-            return 2;
+        replaced = (i >= 0 && tm_heap_retire(&t->slots[i], key, old)) || tm_heap_remove_remote(key, old, t);
+    }
+    return insert_slow(t, key, value, old, replaced);
+}
+
+/* The owner's side when tm_quiesce_state is not 0 (heap_table.h's tm_heap_enter). */
+int tm_heap_enter_slow(struct heap_table *t)
+{
+    if (__atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) == TM_QUIESCE_SYMMETRIC) {
+        /* No membarrier: this fence and the sweeper's make the mark and the state a Dekker pair. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&tm_quiesce_state, __ATOMIC_RELAXED) == TM_QUIESCE_SYMMETRIC)
+            return 1;
+    }
+    __atomic_store_n(&t->in_op, 0, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void tm_heap_wait_for_owners(void)
+{
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        if (t == tm_self.heap_table)
+            continue; /* this thread sweeps: it is not inside an operation (see the first comment) */
+        for (unsigned spins = 0; __atomic_load_n(&t->in_op, __ATOMIC_SEQ_CST); spins++) {
+            if (spins > 64) /* the owner may be descheduled: give it the core */
+                sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+            else
+                __builtin_ia32_pause();
+#endif
         }
     }
-    return tm_heap_insert(t, key, value, old);
 }
 
 int tm_heap_get(uintptr_t key, uint64_t *value)
@@ -275,6 +336,8 @@ int tm_heap_after_fork_child(void)
     for (struct heap_table *t = first_table(); t; t = t->next) {
         t->readers = 0;
         t->resizing = 0;
+        if (t != tm_self.heap_table) /* its owner vanished, maybe inside an operation */
+            t->in_op = 0;
         vanished_owners += t->owned && t != tm_self.heap_table;
         t->owned = t == tm_self.heap_table;
     }

@@ -19,6 +19,9 @@ struct heap_table {
     struct heap_slot *slots;
     size_t cap;
     size_t used; /* slots that are not EMPTY */
+    /* 1 while the owner is in a fast operation (tm_heap_enter); read by clearers. Its own line: remote
+     * frees read the line above on every lookup, and this word changes twice per malloc and free. */
+    int in_op __attribute__((aligned(64)));
     /* Shared. */
     int readers __attribute__((aligned(64)));
     int resizing;
@@ -55,19 +58,56 @@ static inline int tm_heap_full(const struct heap_table *t)
     return t->used + 1 > t->cap - t->cap / 4;
 }
 
-/* heap_table.c: everything but the fast paths below. */
-int tm_heap_put_slow(uintptr_t key, uint64_t value, uint64_t *old, int fresh) TM_HIDDEN;
-int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own) TM_HIDDEN;
+/* ---- the quiescence protocol, the owner's side (heap_table.c's first comment explains it) ---- */
+/* 0 while the owner's plain-store fast path is allowed with a compiler fence only; otherwise TM_QUIESCE_SWEEP
+ * times the sweeps in progress, plus TM_QUIESCE_SYMMETRIC when membarrier(2) is unavailable. */
+#define TM_QUIESCE_SYMMETRIC 1u
+#define TM_QUIESCE_SWEEP 2u
+extern unsigned tm_quiesce_state TM_HIDDEN; /* atomic; quiesce.c */
+int tm_heap_enter_slow(struct heap_table *t) TM_HIDDEN;
 
-/* Inserts into the owner's table t, which has room: 1, or 2 when a stale entry for key met on the way to the
- * first tombstone or empty slot was replaced (*old set). */
+/* Starts one operation of the owner on its table t: 1 (fast: t->in_op is set, no sweep can overlap, plain
+ * stores are safe) or 0 (slow: a sweep may be running, every change of a slot must be atomic and tombstones
+ * must not be reused). The mark comes before any read of the tracing state, which is what closes the stop race. */
+static inline int tm_heap_enter(struct heap_table *t)
+{
+    __atomic_store_n(&t->in_op, 1, __ATOMIC_RELAXED);
+    /* The light half of an asymmetric fence: the clearer's membarrier() is the heavy half. */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (TM_LIKELY(__atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) == 0))
+        return 1;
+    return tm_heap_enter_slow(t);
+}
+
+static inline void tm_heap_leave(struct heap_table *t, int fast)
+{
+    if (fast) /* release: the clearer that sees 0 sees every change the operation made */
+        __atomic_store_n(&t->in_op, 0, __ATOMIC_RELEASE);
+}
+
+/* heap_table.c: everything but the fast paths below. */
+struct heap_table *tm_heap_attach(void) TM_HIDDEN; /* this thread's table, adopted or new; NULL: out of memory */
+int tm_heap_put_slow(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old, int fresh, int fast) TM_HIDDEN;
+int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_table *own) TM_HIDDEN;
+/* The sweeper's side: returns once no other thread's table is inside a fast operation. */
+void tm_heap_wait_for_owners(void) TM_HIDDEN;
+
+/* This thread's table, attached on first use; NULL only when out of tracer memory. */
+static inline struct heap_table *tm_heap_own(void)
+{
+    struct heap_table *t = tm_self.heap_table;
+    return TM_LIKELY(t != NULL) ? t : tm_heap_attach();
+}
+
+/* Inserts into the owner's table t, which has room, in a fast operation: 1, or 2 when a stale entry for key
+ * met on the way to the first tombstone or empty slot was replaced (*old set). */
 static inline int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old)
 {
     size_t i = tm_heap_home(key, t->cap);
     uintptr_t k;
     /* Relaxed atomic reads (plain moves on x86): other threads may retire a key here at any time. */
     while ((k = __atomic_load_n(&t->slots[i].key, __ATOMIC_RELAXED)) > TM_HEAP_TOMBSTONE) {
-        if (k == key) {
+        if (k == key) { /* no sweep overlaps a fast operation, and nobody else can hold this block now */
             *old = t->slots[i].value;
             __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
             return 2;
@@ -81,33 +121,59 @@ static inline int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t v
     return 1;
 }
 
-/* 1: inserted; 2: replaced (*old set); -1: out of tracer memory. `fresh`: the allocator just returned key. */
-static inline int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
+/* Puts key into the owner's table t (`fast`: from tm_heap_enter). 1: inserted; 2: replaced (*old set);
+ * -1: out of tracer memory. `fresh`: the allocator just returned key. */
+static inline int tm_heap_put_in(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old, int fresh,
+                                 int fast)
 {
-    struct heap_table *t = tm_self.heap_table;
-    if (TM_UNLIKELY(!fresh || !t || tm_heap_full(t)))
-        return tm_heap_put_slow(key, value, old, fresh);
+    if (TM_UNLIKELY(!fast || !fresh || tm_heap_full(t)))
+        return tm_heap_put_slow(t, key, value, old, fresh, fast);
     return tm_heap_insert(t, key, value, old);
 }
 
-/* 1 and *value (if non-NULL) when key was traced, in this thread's table or another's. */
-static inline int tm_heap_remove(uintptr_t key, uint64_t *value)
+/* The same outside a marked operation (trace_map.c's forwarding of domain 0): always the atomic way. */
+static inline int tm_heap_put(uintptr_t key, uint64_t value, uint64_t *old, int fresh)
 {
-    struct heap_table *t = tm_self.heap_table;
+    struct heap_table *t = tm_heap_own();
+    return t ? tm_heap_put_slow(t, key, value, old, fresh, 0) : -1;
+}
+
+/* Retires slot s of the owner's table, which held key, in a slow operation: 1 and *value (if non-NULL) when
+ * this thread did, 0 when a sweep did first (and counted it). An exchange suffices: only the owner gives a
+ * slot a key, so the key can only have become a tombstone meanwhile. */
+static inline int tm_heap_retire(struct heap_slot *s, uintptr_t key, uint64_t *value)
+{
+    uint64_t v = __atomic_load_n(&s->value, __ATOMIC_RELAXED);
+    if (__atomic_exchange_n(&s->key, TM_HEAP_TOMBSTONE, __ATOMIC_ACQ_REL) != key)
+        return 0;
+    if (value)
+        *value = v;
+    return 1;
+}
+
+/* Forgets key: 1 and *value (if non-NULL) when it was traced, in table t (this thread's, may be NULL; `fast`:
+ * from tm_heap_enter(t)) or another thread's. */
+static inline int tm_heap_remove_in(struct heap_table *t, uintptr_t key, uint64_t *value, int fast)
+{
     if (TM_LIKELY(t != NULL)) {
         ptrdiff_t i = tm_heap_find(t, key);
         if (i >= 0) {
-            uint64_t v = t->slots[i].value;
-            /* An exchange, not a store: tmtrace_clear_traces() in another thread may retire this very slot
-             * now, and only one of us may count the block as gone. */
-            if (__atomic_exchange_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_ACQ_REL) != key)
-                return 0;
+            if (TM_UNLIKELY(!fast))
+                return tm_heap_retire(&t->slots[i], key, value);
+            /* A plain store: only a sweep could retire this slot meanwhile, and none overlaps a fast operation. */
             if (value)
-                *value = v;
+                *value = t->slots[i].value;
+            __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
             return 1;
         }
     }
     return tm_heap_remove_remote(key, value, t);
+}
+
+/* The same outside a marked operation: always the atomic way. */
+static inline int tm_heap_remove(uintptr_t key, uint64_t *value)
+{
+    return tm_heap_remove_in(tm_self.heap_table, key, value, 0);
 }
 
 #endif

@@ -53,6 +53,7 @@ void tm_init(void)
         tm_options_print_help();
     tm_g.nframe = (int)tm_opt.frames;
     tm_g.exact_peak = (int)tm_opt.exact_peak;
+    tm_quiesce_init();
     if (tm_counters_init() != 0 || tm_fork_handlers_install() != 0)
         tm_log("warning: could not register thread-exit or fork handlers");
     tm_g.mode = choose_mode();

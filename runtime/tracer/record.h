@@ -29,29 +29,42 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
 
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
  * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
- * tmtrace_track(). Returns 0, or -1 if it could not (counted as untraced). */
+ * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced).
+ * The whole of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
 static inline __attribute__((always_inline)) int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
     tm_self.busy++;
-    uint32_t tb = tm_current_traceback();
-    uint64_t old = 0;
-    int put = 0;
-    if (TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE)) {
-        struct tm_trace_map *map;
-        if (domain == 0) /* the hot path: straight to this thread's heap table */
-            put = tm_heap_put(ptr, tm_pack(size, tb), &old, fresh);
-        else if ((map = tm_domain_map(domain, 1)) != NULL)
-            put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
+    struct heap_table *t = tm_heap_own();
+    int rc = -1, recorded = 0;
+    if (TM_LIKELY(t != NULL)) {
+        int fast = tm_heap_enter(t);
+        /* Read inside the operation: a tmtrace_stop() that this misses waits for the operation before it sweeps. */
+        if (TM_LIKELY(__atomic_load_n(&tm_g.tracing, __ATOMIC_ACQUIRE))) {
+            uint32_t tb = tm_current_traceback();
+            uint64_t old = 0;
+            int put = 0;
+            if (TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE)) {
+                struct tm_trace_map *map;
+                if (domain == 0) /* the hot path: straight to this thread's heap table */
+                    put = tm_heap_put_in(t, ptr, tm_pack(size, tb), &old, fresh, fast);
+                else if ((map = tm_domain_map(domain, 1)) != NULL)
+                    put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
+            }
+            if (TM_LIKELY(put > 0)) {
+                tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+                recorded = 1;
+                rc = 0;
+            }
+        } else {
+            tm_self.pending_site = NULL; /* consumed all the same */
+            rc = 0;                      /* stopped meanwhile: nothing to record */
+        }
+        tm_heap_leave(t, fast);
     }
-    int rc = -1;
-    if (TM_LIKELY(put > 0)) {
-        tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
-        if (domain == 0)
-            tm_leak_check_note_alloc(ptr, size); /* outside the map's locks, as leak_check.h asks */
-        rc = 0;
-    } else {
+    if (recorded && domain == 0)
+        tm_leak_check_note_alloc(ptr, size); /* outside the map's locks, as leak_check.h asks */
+    if (rc != 0)
         tm_note_untraced();
-    }
     tm_self.busy--;
     return rc;
 }
@@ -64,13 +77,19 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
     tm_self.busy++;
     if (domain == 0) {
         tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
-        removed = tm_heap_remove(ptr, &value);
+        struct heap_table *t = tm_self.heap_table; /* none yet: the block can only be in another table */
+        int fast = t ? tm_heap_enter(t) : 0;
+        removed = tm_heap_remove_in(t, ptr, &value, fast);
+        if (removed)
+            tm_counters_add(-(int64_t)tm_packed_size(value));
+        if (t)
+            tm_heap_leave(t, fast);
     } else {
         struct tm_trace_map *map = tm_domain_map(domain, 0);
         removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;
+        if (removed)
+            tm_counters_add(-(int64_t)tm_packed_size(value));
     }
-    if (removed)
-        tm_counters_add(-(int64_t)tm_packed_size(value));
     tm_self.busy--;
     if (removed && old)
         *old = value;

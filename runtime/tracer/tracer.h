@@ -166,6 +166,15 @@ int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
 /* Returns how many tables belonged to threads that vanished with the fork. */
 int tm_heap_after_fork_child(void) TM_HIDDEN;
 
+/* ---- quiesce.c: sweeps that no fast operation of a table's owner overlaps (heap_table.c explains) ---- */
+/* At init, before tracing starts: registers for membarrier(2), or chooses owners' full fences. */
+void tm_quiesce_init(void) TM_HIDDEN;
+/* Around a sweep of the trace tables: after begin, no owner is inside a fast operation until end. */
+void tm_quiesce_begin(void) TM_HIDDEN;
+void tm_quiesce_end(void) TM_HIDDEN;
+/* In a fork child: no sweep is running any more, and the child must register again. */
+void tm_quiesce_after_fork_child(void) TM_HIDDEN;
+
 /* ---- domains.c: which map holds a domain, domain names ---- */
 /* The map of `domain`, created on first use when `create`; NULL if absent / out of memory. */
 struct tm_trace_map *tm_domain_map(unsigned domain, int create) TM_HIDDEN;

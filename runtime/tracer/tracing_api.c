@@ -10,10 +10,8 @@ int tmtrace_start(int nframe)
     if (__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return 0; /* already tracing: nothing changes, as in tracemalloc */
     __atomic_store_n(&tm_g.nframe, nframe, __ATOMIC_RELAXED);
-    /* An allocation that was already past its tracing check when tmtrace_stop() swept the tables may have
-     * recorded its block after the sweep, and that block may have been freed, unseen, while stopped: sweep
-     * again before tracing resumes, so no such trace outlives its block into the new session. */
-    tmtrace_clear_traces();
+    /* No sweep needed: nothing was recorded after tmtrace_stop()'s (an allocation that read tracing = 1 had
+     * finished before it, see heap_table.c), so no trace of a block freed while stopped can be left. */
     tm_set_tracing(1);
     return 0;
 }
@@ -36,8 +34,10 @@ void tmtrace_clear_traces(void)
     tm_init();
     tm_self.busy++;
     /* Counted as frees of what was removed: other threads may record and free blocks meanwhile, and the
-     * counters must keep matching the traces. */
+     * counters must keep matching the traces (quiescence makes each trace counted once, see heap_table.c). */
+    tm_quiesce_begin();
     tm_counters_clear(tm_domains_clear_traces());
+    tm_quiesce_end();
     tm_self.busy--;
 }
 

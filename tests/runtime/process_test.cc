@@ -121,15 +121,15 @@ TEST(Process, HelpListsEveryOptionWithDefaultAndMeaning)
     std::vector<std::string> got;
     for (std::string line; std::getline(lines, line);)
         got.push_back(line);
-    ASSERT_EQ(got.size(), 14u);
+    ASSERT_EQ(got.size(), 15u);
     EXPECT_EQ(got[0], "tmtrace: TMTRACE_OPTIONS: name=value items separated by ':' or ','");
     EXPECT_EQ(got[1], "tmtrace:   frames            default 1         frames kept per traceback (tracemalloc's nframe)");
     EXPECT_EQ(got[3], "tmtrace:   log_path          default 'stderr'  where messages go: stderr, stdout, or FILE "
                       "(written as FILE.<pid>)");
     const char *names[] = {"frames", "start", "log_path", "verbosity", "report_at_exit", "snapshot_at_exit",
                            "exact_peak", "max_memory", "leak_threshold", "leak_report_limit", "snapshot_dir",
-                           "suppressions", "help"};
-    for (size_t i = 0; i < 13; i++)
+                           "suppressions", "membarrier", "help"};
+    for (size_t i = 0; i < 14; i++)
         EXPECT_EQ(got[i + 1].rfind(std::string("tmtrace:   ") + names[i] + " ", 0), 0u) << got[i + 1];
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "runtime_test_support.h"
@@ -125,6 +126,72 @@ TEST_F(Threads, SnapshotsAndLookupsRaceWithCrossThreadChurn)
     done = true;
     observer.join();
     EXPECT_EQ(Current(), before);
+    EXPECT_EQ(SnapshotHeapBytes(), Current());
+}
+
+// Runs body(i) for i = 0, 1, ... on another thread while `control` runs on this one, then stops it.
+template <class Body, class Control>
+void ChurnWhile(Body body, Control control)
+{
+    std::atomic<bool> done{false};
+    std::thread churn([&] {
+        for (unsigned i = 0; !done.load(std::memory_order_relaxed); i++)
+            body(i);
+    });
+    control();
+    done = true;
+    churn.join();
+}
+
+// Each race runs for this long and at least kMinRounds rounds (a sanitizer build sweeps big tables slowly).
+constexpr auto kRaceTime = std::chrono::milliseconds(400);
+constexpr unsigned kMinRounds = 50;
+
+TEST_F(Threads, ClearTracesRacingWithAddressReuseCountsEachTraceOnce)
+{
+    // The churn frees a block and at once gets the same address back (one size class, sizes differing):
+    // its table reuses the very slot for the new trace. A clear that read the old trace's size and then
+    // retired the slot holding the new trace would count the wrong size, leaving current off by the
+    // difference.
+    WarmUp(1);
+    unsigned clears = 0;
+    ChurnWhile(
+        [](unsigned i) {
+            void *p = malloc(17 + i % 8);
+            tmtest::Escape(p);
+            free(p);
+        },
+        [&] {
+            for (auto end = std::chrono::steady_clock::now() + kRaceTime;
+                 clears < kMinRounds || std::chrono::steady_clock::now() < end; clears++)
+                tmtrace_clear_traces();
+        });
+    EXPECT_EQ(SnapshotHeapBytes(), Current());
+}
+
+TEST_F(Threads, NoTraceIsRecordedOnceStopReturns)
+{
+    // An allocation that passed its tracing check just before stop() must not record its block after stop()
+    // swept the tables: freed while stopped, that trace would outlive its block. While stopped, current stays 0.
+    WarmUp(1);
+    unsigned stops = 0, late_traces = 0;
+    ChurnWhile(
+        [](unsigned i) {
+            void *p = malloc(100 + i % 64);
+            tmtest::Escape(p);
+            free(p);
+        },
+        [&] {
+            for (auto end = std::chrono::steady_clock::now() + kRaceTime;
+                 stops < kMinRounds || std::chrono::steady_clock::now() < end; stops++) {
+                tmtrace_stop();
+                for (int spin = 0; spin < 2000; spin++) // let a late allocation land
+                    asm volatile("" ::: "memory");
+                late_traces += Current() != 0;
+                ASSERT_EQ(tmtrace_start(1), 0);
+            }
+        });
+    EXPECT_EQ(late_traces, 0u) << "of " << stops << " stops";
     EXPECT_EQ(SnapshotHeapBytes(), Current());
 }
 

@@ -1,4 +1,4 @@
-/* threads_stress.c <threads> <milliseconds> [snapshots-only] — worker threads allocate, reallocate and free each other's blocks
+/* threads_stress.c <threads> <milliseconds> — worker threads allocate, reallocate and free each other's blocks
  * through shared slots while a controller thread takes snapshots (each checked for internal consistency), stops
  * and restarts tracing, clears traces and resets the peak. Afterwards: traced memory equals the sum of the live
  * traces, threads that exit with live blocks leave exactly their traces, and thread-specific-data destructors
@@ -138,6 +138,19 @@ static void *controller(void *arg)
     return NULL;
 }
 
+/* Frees every block still in a slot: current stays the sum of the traces, and no churn trace is left. */
+static void free_slots_leaving_no_churn_trace(const char *when)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        free(atomic_exchange(&slots[i], NULL));
+    check_current_is_sum_of_traces(when);
+    tmtrace_snapshot *snap = snapshot_or_die();
+    struct traces_total churn = traces_at(snap, __FILE__, LINE_MALLOC);
+    churn.count += traces_at(snap, __FILE__, LINE_CALLOC).count + traces_at(snap, __FILE__, LINE_REALLOC).count;
+    CHECK(churn.count == 0, "%s: %zu churn traces outlive their blocks", when, churn.count);
+    tmtrace_snapshot_free(snap);
+}
+
 /* Threads that exit while their blocks live on: thread i leaves i+1 blocks of 1000+i bytes. */
 enum { LINE_EXIT_SITE = __LINE__ + 1 };
 static void *exit_with_live_blocks_site(size_t size) { return malloc(size); }
@@ -205,45 +218,35 @@ static void churn_against(struct controller_args *control)
 
 int main(int argc, char **argv)
 {
-    CHECK(argc == 3 || (argc == 4 && strcmp(argv[3], "snapshots-only") == 0),
-          "usage: threads_stress <threads> <milliseconds> [snapshots-only]");
-    /* snapshots-only: no stop/start, clear or reset under the churn (see the TSan case in CMakeLists.txt) */
-    int restart = argc == 3, clear = argc == 3;
+    CHECK(argc == 3, "usage: threads_stress <threads> <milliseconds>");
     int nthreads = atoi(argv[1]);
     CHECK(nthreads >= 1 && nthreads <= MAX_THREADS, "threads %d", nthreads);
     start_watchdog(60);
     tmtrace_stop(); /* start() while tracing keeps the limit, as in tracemalloc */
     CHECK(tmtrace_start(25) == 0, "start: %s", tmtrace_last_error());
 
-    /* Phase 1 restarts tracing under the churn. A block allocated while stop() runs may keep a trace even though
-     * another thread frees it before start() (a free while stopped forgets nothing); start() sweeps such traces
-     * before tracing resumes, but one freed in the instant between that sweep and tracing resuming would still
-     * stay: so only phase 2, after a quiet restart, demands that no churn trace outlives its block. */
+    /* Phase 1 restarts tracing under the churn, phase 2 clears under it. A free while stopped forgets nothing,
+     * so a block recorded after tmtrace_stop() swept the tables would keep its trace for good: after each
+     * phase, with every block freed, no churn trace may be left. */
     long milliseconds = atol(argv[2]);
-    struct controller_args restarts = {nthreads, milliseconds / 2, restart, clear, 0, 0, 0, 0};
+    struct controller_args restarts = {nthreads, milliseconds / 2, 1, 1, 0, 0, 0, 0};
     churn_against(&restarts);
-    CHECK(restarts.snapshots >= 12 && restarts.restarts >= (unsigned)restart && restarts.clears >= (unsigned)clear,
+    CHECK(restarts.snapshots >= 12 && restarts.restarts >= 1 && restarts.clears >= 1,
           "only %u snapshots, %u restarts, %u clears", restarts.snapshots, restarts.restarts, restarts.clears);
     check_current_is_sum_of_traces("after the churn with restarts");
-    tmtrace_stop();
+    free_slots_leaving_no_churn_trace("after the churn with restarts");
+    tmtrace_stop(); /* back to limit 25, which the controller checks */
     CHECK(tmtrace_start(25) == 0, "start: %s", tmtrace_last_error());
-    struct controller_args clears = {nthreads, milliseconds / 2, 0, clear, 0, 0, 0, 0};
+    struct controller_args clears = {nthreads, milliseconds / 2, 0, 1, 0, 0, 0, 0};
     churn_against(&clears);
-    CHECK(clears.snapshots >= 12 && clears.clears >= (unsigned)clear, "only %u snapshots, %u clears",
+    CHECK(clears.snapshots >= 12 && clears.clears >= 1, "only %u snapshots, %u clears",
           clears.snapshots, clears.clears);
     check_current_is_sum_of_traces("after the churn");
-    for (int i = 0; i < NSLOTS; i++)
-        free(atomic_exchange(&slots[i], NULL));
-    check_current_is_sum_of_traces("after freeing every slot");
-    tmtrace_snapshot *snap = snapshot_or_die();
-    struct traces_total churn = traces_at(snap, __FILE__, LINE_MALLOC);
-    churn.count += traces_at(snap, __FILE__, LINE_CALLOC).count + traces_at(snap, __FILE__, LINE_REALLOC).count;
-    CHECK(churn.count == 0, "%zu churn traces outlive their blocks", churn.count);
-    tmtrace_snapshot_free(snap);
+    free_slots_leaving_no_churn_trace("after the churn");
     printf("churn: %d threads, every block freed, current == sum of traces\n", nthreads);
 
     run_threads(nthreads, exit_with_live_blocks);
-    snap = snapshot_or_die();
+    tmtrace_snapshot *snap = snapshot_or_die();
     struct traces_total left = traces_at(snap, __FILE__, LINE_EXIT_SITE);
     tmtrace_snapshot_free(snap);
     printf("threads exited with live blocks: %zu traces, %zu B\n", left.count, left.size);
