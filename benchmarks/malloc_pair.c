@@ -2,7 +2,8 @@
  * for glibc alone and for libtmtrace at frames=1 and frames=25, printed as ns/pair and ratios.
  *
  * The program re-runs itself: once plain (glibc) and once per configuration with libtmtrace preloaded
- * (LD_PRELOAD, TMTRACE_OPTIONS=frames=N), so the same binary and loop are measured every time. Each measuring
+ * (LD_PRELOAD, TMTRACE_OPTIONS=frames=N, followed by this program's own TMTRACE_OPTIONS if set), so the same
+ * binary and loop are measured every time. Each measuring
  * thread first fills the shadow call-site stack as 30 levels of instrumented callers would (found through
  * dlsym, so the plain run needs no tmtrace symbol), so frames=25 really captures 25 frames; the allocations
  * themselves come from this uninstrumented loop, i.e. the interposed path. Best of 5 runs per cell.
@@ -81,17 +82,19 @@ static int child(int threads)
     return 0;
 }
 
-/* Runs this program as a child with `preload` (NULL: glibc) and TMTRACE_OPTIONS=frames=<frames>. */
+/* Runs this program as a child with `preload` (NULL: glibc) and TMTRACE_OPTIONS=frames=<frames>[:<ours>]. */
 static double run_child(const char *self, const char *preload, int frames, int threads)
 {
-    char threads_arg[16], preload_env[4200], options_env[64];
+    char threads_arg[16], preload_env[4200], options_env[4200];
     snprintf(threads_arg, sizeof threads_arg, "%d", threads);
     char *argv[] = {(char *)self, "--child", threads_arg, NULL};
     char *envp[4] = {NULL};
     int n = 0;
     if (preload) {
         snprintf(preload_env, sizeof preload_env, "LD_PRELOAD=%s", preload);
-        snprintf(options_env, sizeof options_env, "TMTRACE_OPTIONS=frames=%d", frames);
+        const char *extra = getenv("TMTRACE_OPTIONS"); /* e.g. membarrier=0, to measure the fallback */
+        snprintf(options_env, sizeof options_env, "TMTRACE_OPTIONS=frames=%d%s%s", frames, extra ? ":" : "",
+                 extra ? extra : "");
         envp[n++] = preload_env;
         envp[n++] = options_env;
     }

@@ -8,7 +8,14 @@
  * peak = max(global peak, every slot's maximum, current). With one thread that value is exactly current at
  * every allocation, so peak is exact. With T threads each thread's view misses at most the others' pending,
  * so the reported peak is within (T - 1) * TM_FLUSH_BYTES of the true peak. exact_peak=1 flushes on every
- * allocation and free instead (one shared atomic per operation) and then the peak is exact. */
+ * allocation and free instead (one shared atomic per operation) and then the peak is exact: such a thread never
+ * gets a slot, which keeps that test off the inline path.
+ *
+ * Clears and stops: the sweep subtracts the sizes of the traces it retired (tm_counters_clear) while other
+ * threads go on counting their own. Current stays the sum of the traces because each trace is retired exactly
+ * once, by a free or by the sweep, and whoever retires it counts the size of that very trace: heap_table.c's
+ * quiescence protocol keeps owners' plain-store operations out of sweeps for that (and keeps any trace from
+ * being recorded after tmtrace_stop()'s sweep). */
 #include <pthread.h>
 #include <string.h>
 
@@ -85,10 +92,10 @@ int tm_counters_init(void)
 void tm_counters_add_slow(int64_t delta)
 {
     struct tm_counter_slot *slot = tm_self.slot;
-    if (!slot || tm_g.exact_peak) {
-        if (!slot && !tm_g.exact_peak)
+    if (!slot) {
+        if (!tm_g.exact_peak) /* fixed at init, before anything is counted */
             slot = attach_thread();
-        if (!slot || tm_g.exact_peak) {
+        if (!slot) {
             int64_t now = __atomic_add_fetch(&flushed, delta, __ATOMIC_RELAXED);
             if (delta > 0)
                 raise_peak(&global_peak, now);

@@ -1,10 +1,9 @@
 /* fork.c — fork safety: every tracer lock is taken before fork() and released in both processes, so the
  * child never inherits a lock held by a thread that does not exist there, and keeps tracing. The heap tables
  * take no lock per operation: the child resets what the vanished threads may have left mid-way instead (their
- * readers and operation marks, a sweep in progress; and it registers for membarrier again, a registration
- * being per process), and when other threads existed, rebuilds current from its traces (O(live blocks), only
- * then): a thread caught between changing a table and its counter would otherwise leave current off by its
- * block for good. */
+ * readers and operation marks, a sweep in progress), and when other threads existed, rebuilds current from its
+ * traces (O(live blocks), only then): a thread caught between changing a table and its counter would otherwise
+ * leave current off by its block for good. */
 #include <pthread.h>
 
 #include "tracer.h"

@@ -15,7 +15,7 @@
  * Sweeps (tmtrace_clear_traces, tmtrace_stop) retire every slot of every table, so they do touch live blocks'
  * slots; they are made safe by quiescence, an asymmetric fence as in userspace RCU or Folly:
  * - The owner brackets each operation (record or forget, including its read of the tracing state) with
- *   `in_op` = 1 ... 0, plain stores to its own cache line, and between the mark and the work reads
+ *   `in_op` + 1 ... - 1, plain stores to its own cache line, and between the mark and the work reads
  *   `tm_quiesce_state` (quiesce.c) behind a compiler fence only. 0 there means a fast operation: plain stores
  *   on its slots (a free writes a tombstone, a malloc reuses tombstones, a stale entry of the same address is
  *   overwritten).
@@ -243,7 +243,8 @@ int tm_heap_enter_slow(struct heap_table *t)
         if (__atomic_load_n(&tm_quiesce_state, __ATOMIC_RELAXED) == TM_QUIESCE_SYMMETRIC)
             return 1;
     }
-    __atomic_store_n(&t->in_op, 0, __ATOMIC_RELEASE);
+    /* Drops this operation's mark (an outer one of this thread, if any, stays). */
+    __atomic_store_n(&t->in_op, __atomic_load_n(&t->in_op, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
     return 0;
 }
 

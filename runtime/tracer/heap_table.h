@@ -19,8 +19,10 @@ struct heap_table {
     struct heap_slot *slots;
     size_t cap;
     size_t used; /* slots that are not EMPTY */
-    /* 1 while the owner is in a fast operation (tm_heap_enter); read by clearers. Its own line: remote
-     * frees read the line above on every lookup, and this word changes twice per malloc and free. */
+    /* Non-zero while the owner is in a fast operation (tm_heap_enter); read by sweepers. A depth, so that an
+     * operation in a signal handler (tmtrace_track) nested in one of the thread's own leaves the outer mark
+     * in place. Its own line: remote frees read the line above on every lookup, and this word changes twice
+     * per malloc and free. */
     int in_op __attribute__((aligned(64)));
     /* Shared. */
     int readers __attribute__((aligned(64)));
@@ -71,7 +73,9 @@ int tm_heap_enter_slow(struct heap_table *t) TM_HIDDEN;
  * must not be reused). The mark comes before any read of the tracing state, which is what closes the stop race. */
 static inline int tm_heap_enter(struct heap_table *t)
 {
-    __atomic_store_n(&t->in_op, 1, __ATOMIC_RELAXED);
+    /* Load and store, not an atomic add: only this thread writes it, and a signal handler nested between the
+     * two restores what it found. */
+    __atomic_store_n(&t->in_op, __atomic_load_n(&t->in_op, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     /* The light half of an asymmetric fence: the clearer's membarrier() is the heavy half. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     if (TM_LIKELY(__atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) == 0))
@@ -81,8 +85,8 @@ static inline int tm_heap_enter(struct heap_table *t)
 
 static inline void tm_heap_leave(struct heap_table *t, int fast)
 {
-    if (fast) /* release: the clearer that sees 0 sees every change the operation made */
-        __atomic_store_n(&t->in_op, 0, __ATOMIC_RELEASE);
+    if (fast) /* release: the sweeper that sees 0 sees every change the operation made */
+        __atomic_store_n(&t->in_op, __atomic_load_n(&t->in_op, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
 }
 
 /* heap_table.c: everything but the fast paths below. */

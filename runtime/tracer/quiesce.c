@@ -54,8 +54,7 @@ void tm_quiesce_end(void)
 
 void tm_quiesce_after_fork_child(void)
 {
-    /* Only this thread survived, and it is not sweeping (a sweep does not fork). */
+    /* Only this thread survived, and it is not sweeping (a sweep does not fork). The registration for
+     * membarrier belongs to the address space, which the child inherits (exec would reset it). */
     __atomic_and_fetch(&tm_quiesce_state, TM_QUIESCE_SYMMETRIC, __ATOMIC_SEQ_CST);
-    if (!(tm_quiesce_state & TM_QUIESCE_SYMMETRIC))
-        tm_quiesce_init();
 }

@@ -97,12 +97,13 @@ struct tm_counter_slot {
 } __attribute__((aligned(64)));
 extern int64_t tm_flushed TM_HIDDEN; /* atomic */
 void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
-/* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none. */
+/* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none (always the case
+ * with exact_peak=1). */
 static inline void tm_counters_add(int64_t delta)
 {
     struct tm_counter_slot *slot = tm_self.slot;
     int64_t pending = slot ? slot->pending + delta : 0;
-    if (TM_UNLIKELY(!slot || tm_g.exact_peak || pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
+    if (TM_UNLIKELY(!slot || pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
         tm_counters_add_slow(delta);
         return;
     }
@@ -172,7 +173,7 @@ void tm_quiesce_init(void) TM_HIDDEN;
 /* Around a sweep of the trace tables: after begin, no owner is inside a fast operation until end. */
 void tm_quiesce_begin(void) TM_HIDDEN;
 void tm_quiesce_end(void) TM_HIDDEN;
-/* In a fork child: no sweep is running any more, and the child must register again. */
+/* In a fork child: no sweep is running any more. */
 void tm_quiesce_after_fork_child(void) TM_HIDDEN;
 
 /* ---- domains.c: which map holds a domain, domain names ---- */

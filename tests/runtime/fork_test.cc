@@ -1,5 +1,5 @@
-// fork_test.cc — fork() while other threads allocate: the child inherits no held tracer lock, keeps tracing
-// and its counters stay exact; the parent is unaffected.
+// fork_test.cc — fork() while other threads allocate: the child inherits no held tracer lock nor a vanished
+// thread's operation mark, keeps tracing and clearing, and its counters stay exact; the parent is unaffected.
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +32,19 @@ int ChildChecks()
     if (!snap)
         return 4;
     tmtrace_snapshot_free(snap);
+    // Clears against a churning thread: the parent's threads may have vanished inside an operation, whose
+    // marks must not make the child's sweeps wait for ever, and each trace is still counted once.
+    std::atomic<bool> done{false};
+    std::thread churn([&] {
+        while (!done.load())
+            free(malloc(48));
+    });
+    for (int i = 0; i < 200; i++)
+        tmtrace_clear_traces();
+    done = true;
+    churn.join();
+    if (tmtest::SnapshotHeapBytes() != Current())
+        return 5;
     return 0;
 }
 

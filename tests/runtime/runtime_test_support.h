@@ -34,6 +34,22 @@ inline size_t Peak()
     return peak;
 }
 
+// The sum of the sizes of the traces a snapshot holds (0 when not tracing).
+inline size_t SnapshotHeapBytes()
+{
+    tmtrace_snapshot *snap = tmtrace_take_snapshot();
+    size_t bytes = 0;
+    for (size_t i = 0; snap && i < tmtrace_snapshot_ntraces(snap); i++) {
+        unsigned domain;
+        size_t size;
+        const tmtrace_traceback *tb;
+        tmtrace_snapshot_trace(snap, i, &domain, &size, &tb);
+        bytes += size;
+    }
+    tmtrace_snapshot_free(snap);
+    return bytes;
+}
+
 // FramesOf() of a block allocated with no instrumented frame on the stack, and of a block not traced.
 inline const std::vector<std::string> kUnknown = {"<unknown>:0"};
 inline const std::vector<std::string> kUntraced = {"untraced"};

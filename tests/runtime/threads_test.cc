@@ -13,6 +13,7 @@ namespace {
 
 using tmtest::Current;
 using tmtest::Peak;
+using tmtest::SnapshotHeapBytes;
 
 // A thread's first creation makes glibc allocate (and keep, with the cached stack) its TLS vector through
 // malloc: create and join `n` threads first, so that measured runs reuse cached stacks and allocate nothing
@@ -29,21 +30,6 @@ protected:
             t.join();
     }
 };
-
-size_t SnapshotHeapBytes()
-{
-    tmtrace_snapshot *snap = tmtrace_take_snapshot();
-    size_t bytes = 0;
-    for (size_t i = 0; snap && i < tmtrace_snapshot_ntraces(snap); i++) {
-        unsigned domain;
-        size_t size;
-        const tmtrace_traceback *tb;
-        tmtrace_snapshot_trace(snap, i, &domain, &size, &tb);
-        bytes += size;
-    }
-    tmtrace_snapshot_free(snap);
-    return bytes;
-}
 
 TEST_F(Threads, CrossThreadFreesKeepTracesAndCountersConsistent)
 {
@@ -145,7 +131,7 @@ void ChurnWhile(Body body, Control control)
 
 // Each race runs for this long and at least kMinRounds rounds (a sanitizer build sweeps big tables slowly).
 constexpr auto kRaceTime = std::chrono::milliseconds(400);
-constexpr unsigned kMinRounds = 50;
+constexpr unsigned kMinRounds = 20;
 
 TEST_F(Threads, ClearTracesRacingWithAddressReuseCountsEachTraceOnce)
 {
