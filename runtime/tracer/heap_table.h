@@ -18,11 +18,10 @@ struct heap_table {
     /* Written by the owner only (and read by remote users between enter/leave). Never NULL. */
     struct heap_slot *slots;
     size_t cap;
-    size_t used; /* slots that are not EMPTY */
-    /* Non-zero while the owner is in a fast operation (tm_heap_enter); read by sweepers. A depth, so that an
-     * operation in a signal handler (tmtrace_track) nested in one of the thread's own leaves the outer mark
-     * in place. Its own line: remote frees read the line above on every lookup, and this word changes twice
-     * per malloc and free. */
+    size_t used;    /* slots that are not EMPTY */
+    size_t full_at; /* cap - cap / 4: rebuild before used passes it */
+    /* 1 while the owner is in a fast operation (tm_heap_enter); read by sweepers. Its own line: remote frees
+     * read the line above on every lookup, and this word changes twice per malloc and free. */
     int in_op __attribute__((aligned(64)));
     /* Shared. */
     int readers __attribute__((aligned(64)));
@@ -47,7 +46,7 @@ static inline ptrdiff_t tm_heap_find(const struct heap_table *t, uintptr_t key)
 {
     for (size_t i = tm_heap_home(key, t->cap);; i = tm_heap_next(i, t->cap)) {
         uintptr_t k = __atomic_load_n(&t->slots[i].key, __ATOMIC_ACQUIRE);
-        if (k == key)
+        if (TM_LIKELY(k == key)) /* the common case: found at home (a branch, not a select chain) */
             return (ptrdiff_t)i;
         if (k == TM_HEAP_EMPTY)
             return -1;
@@ -57,36 +56,38 @@ static inline ptrdiff_t tm_heap_find(const struct heap_table *t, uintptr_t key)
 /* Time to rebuild: one more entry would take the used slots (live + tombstones) past 3/4. */
 static inline int tm_heap_full(const struct heap_table *t)
 {
-    return t->used + 1 > t->cap - t->cap / 4;
+    return t->used >= t->full_at;
 }
 
 /* ---- the quiescence protocol, the owner's side (heap_table.c's first comment explains it) ---- */
-/* 0 while the owner's plain-store fast path is allowed with a compiler fence only; otherwise TM_QUIESCE_SWEEP
- * times the sweeps in progress, plus TM_QUIESCE_SYMMETRIC when membarrier(2) is unavailable. */
-#define TM_QUIESCE_SYMMETRIC 1u
-#define TM_QUIESCE_SWEEP 2u
+/* The one word an owner reads inside an operation: 0 in the common case (tracing, no sweep, membarrier
+ * available). TM_QUIESCE_SWEEP counts the sweeps in progress. */
+#define TM_QUIESCE_STOPPED 1u   /* tracing is off (tm_set_tracing) */
+#define TM_QUIESCE_SYMMETRIC 2u /* no membarrier(2): owners fence themselves */
+#define TM_QUIESCE_SWEEP 4u
 extern unsigned tm_quiesce_state TM_HIDDEN; /* atomic; quiesce.c */
-int tm_heap_enter_slow(struct heap_table *t) TM_HIDDEN;
+unsigned tm_heap_enter_slow(struct heap_table *t, unsigned state) TM_HIDDEN;
 
-/* Starts one operation of the owner on its table t: 1 (fast: t->in_op is set, no sweep can overlap, plain
- * stores are safe) or 0 (slow: a sweep may be running, every change of a slot must be atomic and tombstones
- * must not be reused). The mark comes before any read of the tracing state, which is what closes the stop race. */
-static inline int tm_heap_enter(struct heap_table *t)
+/* Starts one operation of the owner on its table t, and returns the state it must go by: below
+ * TM_QUIESCE_SWEEP the operation is fast (t->in_op is set, no sweep can overlap it, plain stores on its slots
+ * are safe); from it on, slow (a sweep may be running: every change of a slot atomic, no tombstone reused).
+ * TM_QUIESCE_STOPPED set: record nothing. `nested`: inside another operation of this thread (a signal handler),
+ * which owns the mark: slow. */
+static inline unsigned tm_heap_enter(struct heap_table *t, int nested)
 {
-    /* Load and store, not an atomic add: only this thread writes it, and a signal handler nested between the
-     * two restores what it found. */
-    __atomic_store_n(&t->in_op, __atomic_load_n(&t->in_op, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-    /* The light half of an asymmetric fence: the clearer's membarrier() is the heavy half. */
+    if (TM_UNLIKELY(nested))
+        return __atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) | TM_QUIESCE_SWEEP;
+    __atomic_store_n(&t->in_op, 1, __ATOMIC_RELAXED);
+    /* The light half of an asymmetric fence: the sweeper's membarrier() is the heavy half. */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    if (TM_LIKELY(__atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) == 0))
-        return 1;
-    return tm_heap_enter_slow(t);
+    unsigned state = __atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE);
+    return TM_LIKELY(state == 0) ? 0 : tm_heap_enter_slow(t, state);
 }
 
-static inline void tm_heap_leave(struct heap_table *t, int fast)
+static inline void tm_heap_leave(struct heap_table *t, int nested)
 {
-    if (fast) /* release: the sweeper that sees 0 sees every change the operation made */
-        __atomic_store_n(&t->in_op, __atomic_load_n(&t->in_op, __ATOMIC_RELAXED) - 1, __ATOMIC_RELEASE);
+    if (!nested) /* release: the sweeper that sees 0 sees every change the operation made (slow: 0 already) */
+        __atomic_store_n(&t->in_op, 0, __ATOMIC_RELEASE);
 }
 
 /* heap_table.c: everything but the fast paths below. */

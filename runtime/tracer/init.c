@@ -70,6 +70,7 @@ void tm_init(void)
 
 void tm_set_tracing(int on)
 {
+    tm_quiesce_set_stopped(!on);
     __atomic_store_n(&tm_g.tracing, on, __ATOMIC_RELEASE);
     __atomic_store_n(&tm_g.interposers_record, on && tm_g.mode == TM_MODE_INTERPOSE, __ATOMIC_RELEASE);
 }

@@ -6,7 +6,8 @@
  * process execute a full barrier, so the owners' side needs only a compiler fence. It must be registered once
  * per process (a fork child is a new process). Where registration fails (kernel without it, seccomp) or the
  * option membarrier=0 asks, the state keeps TM_QUIESCE_SYMMETRIC: owners then fence themselves and the
- * sweeper's full fence pairs with theirs. */
+ * sweeper's full fence pairs with theirs. The state also carries "tracing is off", so that an owner's one read
+ * inside its operation is its tracing check too. */
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <sched.h>
@@ -15,7 +16,7 @@
 
 #include "heap_table.h"
 
-unsigned tm_quiesce_state;
+unsigned tm_quiesce_state = TM_QUIESCE_STOPPED;
 
 static int membarrier(int cmd)
 {
@@ -26,6 +27,14 @@ void tm_quiesce_init(void)
 {
     if (!tm_opt.membarrier || membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
         __atomic_fetch_or(&tm_quiesce_state, TM_QUIESCE_SYMMETRIC, __ATOMIC_SEQ_CST);
+}
+
+void tm_quiesce_set_stopped(int stopped)
+{
+    if (stopped)
+        __atomic_fetch_or(&tm_quiesce_state, TM_QUIESCE_STOPPED, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&tm_quiesce_state, ~TM_QUIESCE_STOPPED, __ATOMIC_SEQ_CST);
 }
 
 void tm_quiesce_begin(void)
@@ -56,5 +65,5 @@ void tm_quiesce_after_fork_child(void)
 {
     /* Only this thread survived, and it is not sweeping (a sweep does not fork). The registration for
      * membarrier belongs to the address space, which the child inherits (exec would reset it). */
-    __atomic_and_fetch(&tm_quiesce_state, TM_QUIESCE_SYMMETRIC, __ATOMIC_SEQ_CST);
+    __atomic_and_fetch(&tm_quiesce_state, TM_QUIESCE_SYMMETRIC | TM_QUIESCE_STOPPED, __ATOMIC_SEQ_CST);
 }

@@ -33,20 +33,21 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
  * The whole of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
 static inline __attribute__((always_inline)) int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
-    tm_self.busy++;
+    int nested = tm_self.busy++ != 0; /* constant 0 in the interposers and hooks, which test busy first */
     struct heap_table *t = tm_heap_own();
     int rc = -1, recorded = 0;
     if (TM_LIKELY(t != NULL)) {
-        int fast = tm_heap_enter(t);
-        /* Read inside the operation: a tmtrace_stop() that this misses waits for the operation before it sweeps. */
-        if (TM_LIKELY(__atomic_load_n(&tm_g.tracing, __ATOMIC_ACQUIRE))) {
+        unsigned state = tm_heap_enter(t, nested);
+        /* Tracing is checked in the state read inside the operation: a tmtrace_stop() that this misses waits
+         * for the operation to end before it sweeps. */
+        if (TM_LIKELY(!(state & TM_QUIESCE_STOPPED))) {
             uint32_t tb = tm_current_traceback();
             uint64_t old = 0;
             int put = 0;
             if (TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE)) {
                 struct tm_trace_map *map;
                 if (domain == 0) /* the hot path: straight to this thread's heap table */
-                    put = tm_heap_put_in(t, ptr, tm_pack(size, tb), &old, fresh, fast);
+                    put = tm_heap_put_in(t, ptr, tm_pack(size, tb), &old, fresh, state < TM_QUIESCE_SWEEP);
                 else if ((map = tm_domain_map(domain, 1)) != NULL)
                     put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
             }
@@ -59,7 +60,7 @@ static inline __attribute__((always_inline)) int tm_record(unsigned domain, uint
             tm_self.pending_site = NULL; /* consumed all the same */
             rc = 0;                      /* stopped meanwhile: nothing to record */
         }
-        tm_heap_leave(t, fast);
+        tm_heap_leave(t, nested);
     }
     if (recorded && domain == 0)
         tm_leak_check_note_alloc(ptr, size); /* outside the map's locks, as leak_check.h asks */
@@ -74,16 +75,16 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
 {
     uint64_t value;
     int removed;
-    tm_self.busy++;
+    int nested = tm_self.busy++ != 0; /* as in tm_record */
     if (domain == 0) {
         tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
         struct heap_table *t = tm_self.heap_table; /* none yet: the block can only be in another table */
-        int fast = t ? tm_heap_enter(t) : 0;
+        int fast = t && tm_heap_enter(t, nested) < TM_QUIESCE_SWEEP;
         removed = tm_heap_remove_in(t, ptr, &value, fast);
         if (removed)
             tm_counters_add(-(int64_t)tm_packed_size(value));
         if (t)
-            tm_heap_leave(t, fast);
+            tm_heap_leave(t, nested);
     } else {
         struct tm_trace_map *map = tm_domain_map(domain, 0);
         removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;

@@ -170,6 +170,8 @@ int tm_heap_after_fork_child(void) TM_HIDDEN;
 /* ---- quiesce.c: sweeps that no fast operation of a table's owner overlaps (heap_table.c explains) ---- */
 /* At init, before tracing starts: registers for membarrier(2), or chooses owners' full fences. */
 void tm_quiesce_init(void) TM_HIDDEN;
+/* Part of tm_set_tracing: what owners read inside their operations. */
+void tm_quiesce_set_stopped(int stopped) TM_HIDDEN;
 /* Around a sweep of the trace tables: after begin, no owner is inside a fast operation until end. */
 void tm_quiesce_begin(void) TM_HIDDEN;
 void tm_quiesce_end(void) TM_HIDDEN;
@@ -299,7 +301,7 @@ static inline int tm_interposer_records(void)
         if (!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED))
             return 0;
     }
-    return !(tm_self.busy | tm_self.suppress);
+    return tm_self.busy == 0 && tm_self.suppress == 0; /* two tests: the record path then knows busy is 0 */
 }
 
 /* ---- sanitizer_hooks.c ---- */
