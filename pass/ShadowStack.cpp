@@ -1,5 +1,5 @@
 // ShadowStack.cpp — see ShadowStack.h. AllocationAnalysis decides which functions and calls may allocate; only
-// calls that may allocate are pushed, and only functions that push pay for the entry load.
+// calls that may allocate are pushed, and only the paths of a function that reach one take a slot.
 #include "ShadowStack.h"
 
 #include "AllocationAnalysis.h"
