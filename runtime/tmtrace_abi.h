@@ -1,30 +1,58 @@
 /* tmtrace_abi.h — the contract between code compiled by the tmtrace pass and the runtime (libtmtrace.so).
  *
  * Everything here is emitted by pass/ as LLVM IR and implemented by runtime/. Nothing here is for users;
- * users include <tmtrace/tmtrace.h>. Any change to a layout or a signature bumps TMTRACE_ABI_VERSION, and
- * every instrumented module calls __tmtrace_register_module() with the version it was built for, so a
- * mismatched runtime says so instead of misreading records.
+ * users include <tmtrace/tmtrace.h>. Any change to a layout, a signature or the shadow-stack protocol bumps
+ * TMTRACE_ABI_VERSION, and every instrumented module calls __tmtrace_register_module() with the version it was
+ * built for, so a mismatched runtime says so instead of misreading records.
  *
  * Frames. A site record describes one source location. An allocation call site that was inlined is a chain:
  * the record of the innermost location, whose `inlined_at` points to the record of the call it was inlined
  * into, and so on outwards; every record of the chain is one frame of a traceback. Records are static,
  * read-only data of the module that contains them (strings included).
  *
- * Shadow stack. Every thread owns one `struct tmtrace_shadow` in initial-exec TLS. An instrumented function
- * that calls something able to allocate saves `depth` on entry (d0) and, around each such call:
- *     depth = d0 + 1;  entries[d0 & MASK] = { call-site record, frame };  call;  depth = d0;
- * as volatile stores, so the compiler keeps their order (a signal fence would do too, but makes -O0's fast
- * instruction selector fall back, which costs compile time);
- * it stores `depth = d0` again at landing pads and after calls to returns_twice functions (setjmp), so
- * exceptions and longjmp that land in instrumented code repair the stack. `depth` is written before the entry
- * so a signal handler that interrupts the push uses the slot above. Calls to allocation entry points below are
- * not pushed: the site travels as their argument.
- *   `frame` is an address in the calling function's stack frame (llvm.frameaddress(0)): a caller's frame
- * compares strictly greater than its callees' on every supported target (the stack grows down). The runtime
- * reads entries from depth-1 downwards and skips any entry whose frame is not greater than the last entry it
- * kept, which discards entries left stale by an exception or longjmp that landed in uninstrumented code, and
- * entries overwritten when recursion went deeper than TMTRACE_SHADOW_CAPACITY (the array is a ring indexed
- * by depth & MASK, so the innermost entries always survive).
+ * Shadow stack (protocol of version 2). Every thread owns one `struct tmtrace_shadow` in initial-exec TLS. An
+ * instrumented function that calls something able to allocate ("pushed" calls) holds one slot per activation,
+ * entries[d0 & MASK], where d0 is the depth it found:
+ *     take:     d0 = depth;  slot.site = NULL;  depth = d0 + 1;
+ *     before each pushed call:  slot.frame = <frame key>;  slot.site = <call-site record>;
+ *     give back:  depth = d0;
+ * The stores of `take` and before calls are volatile, so the compiler keeps their order (a signal fence would
+ * do too, but makes -O0's fast instruction selector fall back, which costs compile time). The slot is taken in
+ * the nearest block that dominates every pushed call and lies on no CFG cycle (the entry block at -O0 and in
+ * functions with landing pads, setjmp, indirectbr or callbr), and given back on every edge leaving the region
+ * that block dominates and before every return in it; before a call that is not pushed right in front of a
+ * return, so that it can stay a tail call. Paths that reach no pushed call (a recursion's base case) pay nothing.
+ * Before a call to an allocation entry point (below), which receives its site as an argument, the slot's site
+ * is cleared, so the function's own slot adds no frame. `take` is done again at every landing pad and after
+ * every returns_twice call (setjmp): exceptions and longjmp may land with the depth of a deeper frame.
+ *   The frame key is an address in the activation's frame that compares strictly greater than every callee's
+ * (the stack grows down on every supported target): the address of the return address on x86-64
+ * (llvm.addressofreturnaddress, which needs no frame pointer), the frame address (llvm.frameaddress(0))
+ * elsewhere. The runtime reads entries from depth-1 downwards and skips an entry whose site is NULL or whose
+ * frame key is not greater than that of the last entry it kept (for the first, than its own frame address),
+ * which discards entries left stale by an exception or longjmp that landed in uninstrumented code, and entries
+ * overwritten when recursion went deeper than TMTRACE_SHADOW_CAPACITY (the array is a ring indexed by
+ * depth & MASK, so the innermost entries always survive).
+ *   Why each store is where it is:
+ *   - The frame key is stored before every pushed call, not once per activation: a slot that deeper recursion
+ *     overwrote (the ring wrapped) or that a signal handler used (see below) is whole again at the next call.
+ *   - Signal handlers. A handler that interrupts the function between calls sees the slot with a NULL site
+ *     (before the first call, or just before an entry-point call), or with the site of the last call made: the
+ *     interrupted activation is then shown at the line of its last call (v1 showed nothing for it). Between the
+ *     two stores before a call the slot holds the new frame key and the previous site, never a half-written
+ *     entry. A handler that runs after `slot.site = NULL` but before `depth = d0 + 1` takes the same slot, and
+ *     gives the depth back as it found it; the slot's frame key is then the handler's until the next call's.
+ *     Handlers on an alternate signal stack compare as their addresses happen to lie (as in v1).
+ *   - Exceptions through instrumented frames run no give-back; the landing pad that catches takes its slot
+ *     again. Through uninstrumented frames, entries above the catcher stay behind as stale entries until
+ *     overwritten; they are never read, because the catcher resets depth. An exception caught by
+ *     uninstrumented code that returns normally to an instrumented caller is repaired by that caller's give-back
+ *     (depth = d0 stores the value it found, it does not decrement).
+ *   - longjmp: the function that called setjmp takes its slot again after it returns; frames it skipped never
+ *     give back, which is harmless for the same reason.
+ *   - Recursion deeper than the capacity: the innermost entries survive; an activation whose slot a deeper one
+ *     overwrote stores its frame key again at its next call, and allocations made by it directly clear the site.
+ *   - Threads: the stack is per thread, depth starts at 0.
  */
 #ifndef TMTRACE_ABI_H
 #define TMTRACE_ABI_H
@@ -32,7 +60,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TMTRACE_ABI_VERSION 1u
+#define TMTRACE_ABI_VERSION 2u /* 2: one shadow slot per activation (v1: per call) */
 
 /* One source location. 40 bytes; the pass emits it as { ptr, ptr, ptr, i32, i32, i32, i32 }. */
 typedef struct tmtrace_site {
@@ -53,8 +81,8 @@ typedef struct tmtrace_site {
 #define TMTRACE_SHADOW_MASK (TMTRACE_SHADOW_CAPACITY - 1u)
 
 struct tmtrace_shadow_entry {
-    const tmtrace_site *site; /* the call site in the caller */
-    uintptr_t frame;          /* see above */
+    const tmtrace_site *site; /* the call in progress in the activation that holds the slot; NULL: none */
+    uintptr_t frame;          /* that activation's frame key, see above */
 };
 
 struct tmtrace_shadow {

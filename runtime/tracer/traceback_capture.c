@@ -1,9 +1,10 @@
 /* traceback_capture.c — the frames of an allocation happening now, read from the site the entry point passed
  * and the thread's shadow call-site stack (tmtrace_abi.h), most recent first:
  *   1. the site's inline chain (site, site->inlined_at, ...), one frame per record;
- *   2. the shadow stack from depth-1 downwards, skipping stale entries (an entry is kept only if its frame
- *      address is greater than that of the last entry kept, or for the first, than the capture's own frame),
- *      each entry expanded by its inline chain.
+ *   2. the shadow stack from depth-1 downwards, skipping entries without a site (a function that is calling
+ *      an entry point, or has not made its first call yet) and stale entries (an entry is kept only if its
+ *      frame key is greater than that of the last entry kept, or for the first, than the capture's own frame
+ *      address), each entry expanded by its inline chain.
  * An allocation from uninstrumented code has no site, so its first frame is the innermost valid shadow entry.
  *
  * total_nframe counts every frame read before the limit was reached, plus, once it is reached, one frame per
@@ -34,6 +35,10 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
         else
             out[n++] = s;
     }
+    /* The innermost slot has no site when its function called the entry point directly (the site came as the
+     * argument): it is no frame, and must not be counted past the limit either. */
+    if (d > lowest && !shadow->entries[(d - 1) & TMTRACE_SHADOW_MASK].site)
+        d--;
     /* Callers' frames lie above this function's own: the first entry read must too. An entry below it was
      * written by deeper recursion (the ring wrapped) before an exception or longjmp came back up. */
     uintptr_t last_frame = (uintptr_t)__builtin_frame_address(0);

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 
 // CHECK-LABEL: define {{.*}} @build(
-// CHECK: store volatile i64
+// CHECK: %[[FRAME:[0-9]+]] = ptrtoint ptr
+// CHECK: store volatile i64 %[[FRAME]]
 // CHECK-NEXT: store volatile ptr
-// CHECK-NEXT: store volatile i64
 // CHECK-NEXT: notail call ptr @build(
 // Without the plugin the recursion becomes a loop.
 // PLAIN-LABEL: define {{.*}} @build(

@@ -49,7 +49,7 @@ void repairs_after_setjmp(void) {
 
 // The registration constructor passes the ABI version, the module's file and the bounds of the array.
 // SITES: define internal void @tmtrace.module_ctor()
-// SITES-NEXT: call i32 @__tmtrace_register_module(i32 1, ptr @tmtrace.str, ptr @__tmtrace_sites, ptr getelementptr inbounds ([5 x { ptr, ptr, ptr, i32, i32, i32, i32 }], ptr @__tmtrace_sites, i64 0, i64 5))
+// SITES-NEXT: call i32 @__tmtrace_register_module(i32 2, ptr @tmtrace.str, ptr @__tmtrace_sites, ptr getelementptr inbounds ([5 x { ptr, ptr, ptr, i32, i32, i32, i32 }], ptr @__tmtrace_sites, i64 0, i64 5))
 // SITES: define internal void @tmtrace.module_dtor()
 // SITES-NEXT: call void @__tmtrace_unregister_module(ptr @__tmtrace_sites, ptr getelementptr inbounds ([5 x { ptr, ptr, ptr, i32, i32, i32, i32 }], ptr @__tmtrace_sites, i64 0, i64 5))
 
@@ -57,8 +57,9 @@ void repairs_after_setjmp(void) {
 // CHECK-NOT: tmtrace
 // CHECK: ret i32
 
-// The thread's shadow address is alone in the entry block (FastISel at -O0 cannot select TLS addresses and
-// falls back for the block that holds one); the push stores are volatile, depth first.
+// At -O0 the slot is taken in the entry block, whose only instruction is the thread's shadow address (FastISel
+// cannot select TLS addresses and falls back for the block that holds one): site cleared, then the depth raised;
+// before the call the frame key (the return address's slot on x86-64), then the site; the depth given back.
 // CHECK-LABEL: define {{.*}} @calls_external(
 // CHECK-NEXT: %[[TLS:[0-9]+]] = call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
 // CHECK-NEXT: br label %[[BODY:[0-9]+]]
@@ -71,11 +72,12 @@ void repairs_after_setjmp(void) {
 // CHECK-NEXT: %[[ENTRY:[0-9]+]] = getelementptr inbounds { i64, [256 x { ptr, i64 }] }, ptr %[[TLS]], i64 0, i32 1, i64 %[[SLOT]]
 // CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[ENTRY]], i32 0, i32 0
 // CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[ENTRY]], i32 0, i32 1
-// CHECK-NEXT: %[[FA:[0-9]+]] = call ptr @llvm.frameaddress.p0(i32 0)
+// CHECK-NEXT: %[[FA:[0-9]+]] = call ptr @llvm.addressofreturnaddress.p0()
 // CHECK-NEXT: %[[FRAME:[0-9]+]] = ptrtoint ptr %[[FA]] to i64
+// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
 // CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[DEPTH]]
-// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 1), ptr %[[SITE]]
 // CHECK-NEXT: store volatile i64 %[[FRAME]], ptr %[[FRAMEFIELD]]
+// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 1), ptr %[[SITE]]
 // CHECK-NEXT: call void @external()
 // CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
 // CHECK-NEXT: ret void
@@ -85,13 +87,14 @@ void repairs_after_setjmp(void) {
 // CHECK: ret i64
 
 // CHECK-LABEL: define {{.*}} @calls_allocating(
-// CHECK-NOT: store volatile
-// CHECK: call i32 @leaf(i32 noundef 1)
+// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
+// CHECK-NEXT: store volatile i64 %{{[0-9]+}}, ptr %[[DEPTH:[0-9]+]]
+// CHECK-NEXT: call i32 @leaf(i32 noundef 1)
 // CHECK-NEXT: store volatile i64 %{{[0-9]+}}, ptr
-// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 2)
-// CHECK-NEXT: store volatile i64
+// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 2), ptr %[[SITE]]
 // CHECK-NEXT: call ptr @allocates()
-// CHECK-NEXT: store i64 %{{[0-9]+}}, ptr
+// CHECK-NEXT: store i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK-NEXT: ret ptr
 
 // The allocation carries its site as an argument and is not pushed (record 0: the constant folds to the array).
 // CHECK-LABEL: define internal ptr @allocates(
@@ -99,19 +102,21 @@ void repairs_after_setjmp(void) {
 // CHECK-NEXT: ret ptr
 
 // CHECK-LABEL: define {{.*}} @calls_indirect(
-// CHECK: store volatile i64
+// CHECK: %[[FRAME:[0-9]+]] = ptrtoint ptr
+// CHECK: store volatile i64 %[[FRAME]]
 // CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 3)
-// CHECK-NEXT: store volatile i64
 // CHECK-NEXT: call void %{{[0-9]+}}()
 // CHECK-NEXT: store i64
 
-// setjmp itself is not pushed; after it (it returns twice) the depth is stored back.
+// setjmp itself is not pushed; after it (it returns twice) the slot is taken again: site cleared, depth raised.
 // CHECK-LABEL: define {{.*}} @repairs_after_setjmp(
-// CHECK-NOT: store volatile
-// CHECK: call i32 @_setjmp(ptr noundef @env)
-// CHECK-NEXT: store i64 %[[D0:[0-9]+]], ptr %[[DEPTH:[0-9]+]]
+// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
+// CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr %[[DEPTH:[0-9]+]]
+// CHECK-NEXT: call i32 @_setjmp(ptr noundef @env)
+// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[DEPTH]]
 // CHECK: store volatile i64
-// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 4)
-// CHECK-NEXT: store volatile i64
+// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 4), ptr %[[SITE]]
 // CHECK-NEXT: call void @external()
-// CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
+// CHECK: store i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK-NEXT: ret void

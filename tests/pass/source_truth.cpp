@@ -1,5 +1,5 @@
 // Source-level truth: pairs clang deletes or fuses at -O2 stay traced, because the rewrite runs first;
-// and the shadow stack is repaired on the landing pad of a caught exception.
+// and the landing pad of a caught exception takes the function's shadow-stack slot again.
 // RUN: %clangxx -O2 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s
 #include <cstdlib>
 #include <cstring>
@@ -37,12 +37,15 @@ int unused_malloc() {
 
 // CHECK-LABEL: define {{.*}} @_Z7catchesv(
 // CHECK: %[[D0:[0-9]+]] = load i64, ptr %[[DEPTH:[0-9]+]]
+// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
+// CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr %[[DEPTH]]
 // CHECK: invoke void @_Z9may_throwv()
 // CHECK-NEXT: to label %[[OK:[0-9]+]] unwind label %[[LPAD:[0-9]+]]
 // CHECK: [[LPAD]]:
 // CHECK-NEXT: landingpad
 // CHECK-NEXT: catch ptr null
-// CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
+// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[DEPTH]]
 // CHECK: [[OK]]:
 // CHECK-NEXT: phi
 // CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]

@@ -1,5 +1,5 @@
-/* deep_recursion.c — recursion 300 levels deep, deeper than the shadow stack's 256 entries: the traceback
- * keeps the innermost frames (frames=25) and counts them all in total_nframe. */
+/* deep_recursion.c — recursion 300 levels deep, deeper than the 256-entry shadow ring: the innermost frames kept
+ * (frames=25), all counted in total_nframe; after the ring wrapped over main's slot, main's next call is a frame. */
 #include <stdlib.h>
 
 #include "show.h"
@@ -16,6 +16,8 @@ int main(void)
 {
     void *block = descend(300);
     show_traceback("bottom", block);
+    void *again = descend(2);
+    show_traceback("after the ring wrapped", again);
     fflush(stdout);
     return 0;
 }
