@@ -18,6 +18,13 @@ function(_tmtrace_flags_have_debug config out)
   set(${out} ${result} PARENT_SCOPE)
 endfunction()
 
+# In this project's own build, objects the plugin compiled are stale once the plugin changes (its ABI version
+# may have moved): a file-level dependency of each source on the plugin, which add_dependencies does not give.
+function(_tmtrace_objects_depend_on_plugin target plugin)
+  get_target_property(sources ${target} SOURCES)
+  set_property(SOURCE ${sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS "${plugin}")
+endfunction()
+
 function(tmtrace_instrument target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "ALLOCATORS" "")
   if(arg_UNPARSED_ARGUMENTS)
@@ -42,6 +49,7 @@ function(tmtrace_instrument target)
   if(pass_target) # built in this project: the plugin must exist before the target compiles
     set(plugin "$<TARGET_FILE:${pass_target}>")
     add_dependencies(${target} ${pass_target})
+    _tmtrace_objects_depend_on_plugin(${target} "${plugin}")
   else()
     get_target_property(plugin tmtrace::pass IMPORTED_LOCATION)
   endif()
