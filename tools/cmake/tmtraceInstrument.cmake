@@ -20,9 +20,14 @@ endfunction()
 
 # In this project's own build, objects the plugin compiled are stale once the plugin changes (its ABI version
 # may have moved): a file-level dependency of each source on the plugin, which add_dependencies does not give.
-function(_tmtrace_objects_depend_on_plugin target plugin)
+# (OBJECT_DEPENDS takes no generator expression: the plugin's path is spelled from its target's properties.)
+function(_tmtrace_objects_depend_on_plugin target pass_target)
+  get_target_property(dir ${pass_target} LIBRARY_OUTPUT_DIRECTORY)
+  get_target_property(prefix ${pass_target} PREFIX)
+  get_target_property(name ${pass_target} OUTPUT_NAME)
   get_target_property(sources ${target} SOURCES)
-  set_property(SOURCE ${sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS "${plugin}")
+  set_property(SOURCE ${sources} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS
+               "${dir}/${prefix}${name}${CMAKE_SHARED_MODULE_SUFFIX}")
 endfunction()
 
 function(tmtrace_instrument target)
@@ -49,7 +54,7 @@ function(tmtrace_instrument target)
   if(pass_target) # built in this project: the plugin must exist before the target compiles
     set(plugin "$<TARGET_FILE:${pass_target}>")
     add_dependencies(${target} ${pass_target})
-    _tmtrace_objects_depend_on_plugin(${target} "${plugin}")
+    _tmtrace_objects_depend_on_plugin(${target} ${pass_target})
   else()
     get_target_property(plugin tmtrace::pass IMPORTED_LOCATION)
   endif()
