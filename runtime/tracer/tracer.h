@@ -192,7 +192,7 @@ struct tm_traceback {
     uint32_t hash;
     uint32_t total_nframe;
     uint32_t nframe;
-    uint32_t reserved;
+    uint32_t id;
     const tmtrace_site *frames[]; /* most recent first */
 };
 #define TM_NO_TRACEBACK UINT32_MAX
