@@ -89,7 +89,8 @@ TEST_F(TracebackStore, EveryPathReadsBackExactlyAsTheTableGrows)
         ASSERT_EQ(FramesOf(blocks[p], &total), paths_.Expected(p, static_cast<int>(p % 3))) << "path " << p;
         ASSERT_EQ(total, 25u);
     }
-    // The same paths again, in another order: found, not added (tracer memory does not grow).
+    // The same paths again, in another order: found, not added (tracer memory does not grow; other parts of
+    // the tracer may give some back).
     size_t memory = tmtrace_get_tracemalloc_memory();
     for (unsigned i = 0; i < kPaths; i++) {
         unsigned p = (i * 7919u) % kPaths;
@@ -97,7 +98,7 @@ TEST_F(TracebackStore, EveryPathReadsBackExactlyAsTheTableGrows)
         ASSERT_EQ(FramesOf(again), paths_.Expected(p, static_cast<int>(p % 3))) << "path " << p;
         free(again);
     }
-    EXPECT_EQ(tmtrace_get_tracemalloc_memory(), memory);
+    EXPECT_LE(tmtrace_get_tracemalloc_memory(), memory); // 6000 tracebacks stored again would add ~1.3 MB
     for (void *b : blocks)
         free(b);
 }
