@@ -35,7 +35,8 @@ static char *arena_next, *arena_end;
 #define MAX_LOAD_NUM 3 /* at most 3/4 full: the tags keep probes cheap */
 #define MAX_LOAD_DEN 4
 struct id_table {
-    size_t mask; /* capacity - 1, a power of two minus one */
+    size_t mask;                  /* capacity - 1, a power of two minus one */
+    const struct id_table *older; /* the table this one replaced, kept for readers still probing it */
     uintptr_t slots[];
 };
 static struct id_table *id_table; /* atomic: the current table, replaced under the lock */
@@ -156,6 +157,7 @@ static int reserve_slot(void)
     if (!t)
         return -1;
     t->mask = cap - 1;
+    t->older = old;
     for (uint32_t id = 0; id < ntracebacks; id++)
         put_slot(t, tm_traceback_get(id));
     __atomic_store_n(&id_table, t, __ATOMIC_RELEASE);

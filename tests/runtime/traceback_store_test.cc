@@ -179,6 +179,9 @@ TEST_F(TracebackStore, ThreadsInterningTheSamePathsAgree)
     // Two threads intern overlapping sets of new tracebacks at once: every block reads back its own path.
     const unsigned kPaths = 3000;
     std::vector<void *> blocks[2];
+    // CallerFrame() fixes its base on first use: from this thread, whose stack lies above the other's (the
+    // main stack tops the mmap area), so the hand-made entries are above both threads' own frames.
+    (void)CallerFrame(0);
     auto work = [&](int t) {
         for (unsigned i = 0; i < kPaths; i++) {
             unsigned p = 100000u + (t ? kPaths - 1 - i : i); // one thread walks the paths backwards
