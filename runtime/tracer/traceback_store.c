@@ -10,6 +10,7 @@
  * kept to the slot and the record. Interned tracebacks live as long as the process: their number is bounded
  * by the program's distinct call paths. */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "spinlock.h"
 #include "tracer.h"
@@ -47,8 +48,8 @@ static inline uintptr_t slot_tag(uint32_t hash)
 }
 
 /* A sum of products, one random odd multiplier per position (the multiplies do not wait for each other,
- * unlike a chained hash: 25 frames cost ~25 cycles, not ~150), mixed after every 32 frames and at the end so
- * that every bit of the sum reaches the bits the tables use. The multipliers must be unrelated: with an
+ * unlike a chained hash: 25 frames cost ~25 cycles, not ~150), mixed after every 32 frames so that every bit
+ * of the sum reaches the bits the tables use. The multipliers must be unrelated: with an
  * arithmetic progression the sum would depend on two linear combinations of the frames only. */
 static const uint64_t position_multiplier[32] = {
     UINT64_C(0x00C5D36A32DFF00B), UINT64_C(0xE9F38517482C530F), UINT64_C(0xF8A3E3EF06E4C87B), UINT64_C(0x71867F685BEFDFBD),
@@ -72,7 +73,7 @@ static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
 
 static uint32_t hash_frames(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ total_nframe;
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ total_nframe ^ (uint64_t)nframe << 32;
     for (uint32_t start = 0; start < nframe; start += 32) {
         uint32_t end = nframe - start > 32 ? start + 32 : nframe;
         uint64_t sum = 0;
@@ -80,7 +81,7 @@ static uint32_t hash_frames(const tmtrace_site *const *frames, uint32_t nframe, 
             sum += (uint64_t)(uintptr_t)frames[i] * position_multiplier[i - start];
         h = mix64(h + sum);
     }
-    return (uint32_t)mix64(h + nframe);
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 static inline int same_site_arrays(const tmtrace_site *const *a, const tmtrace_site *const *b, uint32_t n)
@@ -105,18 +106,37 @@ uint32_t tm_traceback_count(void)
 
 static uint32_t intern_cached(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe);
 
+/* Once the store is big, its chunks are big too and asked to be backed by huge pages: lookups read records
+ * and slots in random order, and with 4 KiB pages nearly each of them would also miss the TLB. The kernel
+ * gives huge pages to the 2 MiB-aligned extents of the range, as they are first touched. */
+#define BIG_CHUNK (8u << 20)
+#define SMALL_CHUNKS_FIRST 32 /* 2 MiB of small chunks before the first big one: small programs stay small */
+
+static void *tracer_alloc_big(size_t size)
+{
+    void *p = tm_tracer_alloc(size);
+#ifdef MADV_HUGEPAGE
+    if (p && size >= BIG_CHUNK / 2)
+        (void)madvise((void *)(((uintptr_t)p + 4095) & ~(uintptr_t)4095), size - 4096, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 /* Arena memory for tracer-owned records and strings. Caller holds store_lock. */
 static void *arena_alloc(size_t size)
 {
+    static unsigned nchunks;
     size = (size + 15) & ~(size_t)15;
     if (size > ARENA_CHUNK / 4)
         return tm_tracer_alloc(size);
     if ((size_t)(arena_end - arena_next) < size) {
-        char *chunk = tm_tracer_alloc(ARENA_CHUNK);
+        size_t chunk_size = nchunks < SMALL_CHUNKS_FIRST ? ARENA_CHUNK : BIG_CHUNK;
+        char *chunk = tracer_alloc_big(chunk_size);
         if (!chunk)
             return NULL;
+        nchunks++;
         arena_next = chunk;
-        arena_end = chunk + ARENA_CHUNK;
+        arena_end = chunk + chunk_size;
     }
     void *p = arena_next;
     arena_next += size;
@@ -153,7 +173,7 @@ static int reserve_slot(void)
     if ((size_t)(ntracebacks + 1) * MAX_LOAD_DEN <= cap * MAX_LOAD_NUM)
         return 0;
     cap = cap ? cap * 2 : 1024;
-    struct id_table *t = tm_tracer_alloc(sizeof *t + cap * sizeof t->slots[0]);
+    struct id_table *t = tracer_alloc_big(sizeof *t + cap * sizeof t->slots[0]);
     if (!t)
         return -1;
     t->mask = cap - 1;
