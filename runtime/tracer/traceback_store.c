@@ -33,6 +33,8 @@ static char *arena_next, *arena_end;
  * table; the old ones are kept, as a reader may still be probing one (together they are smaller than the
  * current one). A reader that finds nothing looks again under the lock. */
 #define TAG_MASK ((uintptr_t)15)
+/* Records come from arena_alloc (16-byte multiples in malloc-aligned chunks) or straight from the allocator. */
+_Static_assert(_Alignof(max_align_t) > TAG_MASK, "records must leave the tag bits of their address free");
 #define MAX_LOAD_NUM 3 /* at most 3/4 full: the tags keep probes cheap */
 #define MAX_LOAD_DEN 4
 struct id_table {
