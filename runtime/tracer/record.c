@@ -21,43 +21,61 @@ static const tmtrace_site **frame_buffer(const tmtrace_site **inline_buf, size_t
     return tm_self.frame_buf;
 }
 
-/* The last deep capture of this thread: a capture is a function of the site, the depth, the limit and the
- * shadow entries it examined, so when all of those are unchanged (a loop allocating from one call path) the
- * traceback is the same, found with one comparison per entry instead of a capture and an intern. */
-struct tm_deep_memo {
+/* Recent deep captures of this thread: a capture is a function of the site, the depth, the limit and the
+ * shadow entries it examined, so when all of those are unchanged the traceback is the same, found with one
+ * comparison per entry instead of a capture, a hash and a lookup that misses the cache (at frames=25 a
+ * program with many call paths has hundreds of thousands of tracebacks). A capture is kept in the way its
+ * (site, depth) selects, so allocations alternating between a few places (a container growing while its
+ * elements are allocated, a parser's node and string) each find their own. */
+#define MEMO_WAYS 16       /* power of two */
+#define MEMO_MAX_ENTRIES 32 /* a capture that examined more entries (stale ones, long limits) is not kept */
+struct tm_deep_memo_way {
     const tmtrace_site *site;
-    uintptr_t depth, low; /* entries [low, depth) were examined */
-    size_t limit;
-    uint32_t epoch, id_plus_one;
-    struct tmtrace_shadow_entry entries[TMTRACE_SHADOW_CAPACITY]; /* at their ring positions */
+    uintptr_t depth;
+    uint32_t nentries; /* entries [depth - nentries, depth) were examined; entries[i] is depth - 1 - i */
+    uint32_t limit, epoch, id_plus_one;
+    struct tmtrace_shadow_entry entries[MEMO_MAX_ENTRIES];
+};
+struct tm_deep_memo {
+    struct tm_deep_memo_way way[MEMO_WAYS];
 };
 
-static int deep_memo_matches(const struct tm_deep_memo *m, const tmtrace_site *site,
-                             const struct tmtrace_shadow *shadow, size_t limit)
+static struct tm_deep_memo_way *memo_way(struct tm_deep_memo *m, const tmtrace_site *site, uintptr_t depth)
 {
-    if (!m->id_plus_one || m->site != site || m->depth != shadow->depth || m->limit != limit ||
-        m->epoch != __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))
+    uint64_t key = ((uint64_t)(uintptr_t)site ^ (depth << 48)) * UINT64_C(0x9E3779B97F4A7C15);
+    return &m->way[key >> 60 & (MEMO_WAYS - 1)];
+}
+
+static int memo_matches(const struct tm_deep_memo_way *w, const tmtrace_site *site,
+                        const struct tmtrace_shadow *shadow, size_t limit)
+{
+    if (!w->id_plus_one || w->site != site || w->depth != shadow->depth || w->limit != limit ||
+        w->epoch != __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))
         return 0;
-    for (uintptr_t d = m->low; d < m->depth; d++) {
-        const struct tmtrace_shadow_entry *now = &shadow->entries[d & TMTRACE_SHADOW_MASK];
-        const struct tmtrace_shadow_entry *then = &m->entries[d & TMTRACE_SHADOW_MASK];
-        if (now->site != then->site || now->frame != then->frame)
+    for (uint32_t i = 0; i < w->nentries; i++) {
+        const struct tmtrace_shadow_entry *now = &shadow->entries[(w->depth - 1 - i) & TMTRACE_SHADOW_MASK];
+        if (now->site != w->entries[i].site || now->frame != w->entries[i].frame)
             return 0;
     }
     return 1;
 }
 
-static void deep_memo_store(struct tm_deep_memo *m, const tmtrace_site *site, const struct tmtrace_shadow *shadow,
-                            size_t limit, uintptr_t low, uint32_t epoch, uint32_t id)
+static void memo_store(struct tm_deep_memo_way *w, const tmtrace_site *site, const struct tmtrace_shadow *shadow,
+                       size_t limit, uintptr_t low, uint32_t epoch, uint32_t id)
 {
-    m->site = site;
-    m->depth = shadow->depth;
-    m->low = low;
-    m->limit = limit;
-    m->epoch = epoch;
-    m->id_plus_one = id + 1;
-    for (uintptr_t d = low; d < m->depth; d++)
-        m->entries[d & TMTRACE_SHADOW_MASK] = shadow->entries[d & TMTRACE_SHADOW_MASK];
+    uintptr_t depth = shadow->depth;
+    if (depth - low > MEMO_MAX_ENTRIES || limit > UINT32_MAX) {
+        w->id_plus_one = 0;
+        return;
+    }
+    w->site = site;
+    w->depth = depth;
+    w->nentries = (uint32_t)(depth - low);
+    w->limit = (uint32_t)limit;
+    w->epoch = epoch;
+    w->id_plus_one = id + 1;
+    for (uint32_t i = 0; i < w->nentries; i++)
+        w->entries[i] = shadow->entries[(depth - 1 - i) & TMTRACE_SHADOW_MASK];
 }
 
 /* tm_current_traceback (record.h) for a traceback limit above 1. */
@@ -68,8 +86,9 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
     struct tm_deep_memo *memo = tm_self.deep_memo;
     if (!memo) /* kept for the thread's life; without it every capture is simply done in full */
         memo = tm_self.deep_memo = tm_tracer_alloc(sizeof *memo);
-    if (memo && deep_memo_matches(memo, site, shadow, limit))
-        return memo->id_plus_one - 1;
+    struct tm_deep_memo_way *way = memo ? memo_way(memo, site, shadow->depth) : NULL;
+    if (way && memo_matches(way, site, shadow, limit))
+        return way->id_plus_one - 1;
     const tmtrace_site *inline_buf[TM_INLINE_FRAMES];
     const tmtrace_site **frames = frame_buffer(inline_buf, limit);
     if (!frames)
@@ -79,8 +98,8 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
     uintptr_t low;
     size_t n = tm_capture(site, shadow, frames, limit, &total, &low);
     uint32_t id = tm_traceback_intern(frames, (uint32_t)n, total);
-    if (memo && id != TM_NO_TRACEBACK)
-        deep_memo_store(memo, site, shadow, limit, low, epoch, id);
+    if (way && id != TM_NO_TRACEBACK)
+        memo_store(way, site, shadow, limit, low, epoch, id);
     return id;
 }
 

@@ -78,7 +78,7 @@ struct tm_thread {
     struct heap_table *heap_table;        /* this thread's domain-0 table */
     struct heap_table *last_remote_table; /* where this thread's last cross-thread free found its block */
     const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
-    struct tm_deep_memo *deep_memo; /* record.c: the last capture with a limit above 1 */
+    struct tm_deep_memo *deep_memo; /* record.c: recent captures with a limit above 1 */
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
@@ -204,7 +204,7 @@ struct tm_traceback {
     uint32_t hash;
     uint32_t total_nframe;
     uint32_t nframe;
-    uint32_t reserved;
+    uint32_t id;
     const tmtrace_site *frames[]; /* most recent first */
 };
 #define TM_NO_TRACEBACK UINT32_MAX
