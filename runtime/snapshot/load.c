@@ -69,7 +69,9 @@ static int take_count(struct reader *r, uint32_t *count, size_t min_size, const 
     return 0;
 }
 
-static int check_header(struct reader *r, size_t size)
+/* size: the bytes in hand; source_size: what their source holds (more when reading stopped at what the header
+ * declares plus one). */
+static int check_header(struct reader *r, size_t size, uint64_t source_size)
 {
     const unsigned char *data = r->p;
     if (size < 8 || memcmp(data, TM_FILE_MAGIC, 8) != 0) {
@@ -103,7 +105,7 @@ static int check_header(struct reader *r, size_t size)
         return -1;
     }
     if (declared < size) {
-        fail(r, "corrupt: %llu unexpected bytes after the snapshot", (unsigned long long)(size - declared));
+        fail(r, "corrupt: %llu unexpected bytes after the snapshot", (unsigned long long)(source_size - declared));
         return -1;
     }
     tm_checksum sum;
@@ -262,10 +264,10 @@ static int read_traces(struct reader *r, tmtrace_snapshot *snap, const struct ma
     return 0;
 }
 
-tmtrace_snapshot *tm_snapshot_load_buffer(const void *data, size_t size, const char *name)
+static tmtrace_snapshot *load_bytes(const void *data, size_t size, uint64_t source_size, const char *name)
 {
     struct reader r = {data, (const unsigned char *)data + size, name};
-    if (check_header(&r, size) < 0)
+    if (check_header(&r, size, source_size) < 0)
         return NULL;
     const unsigned char *p = take(&r, 20, "the snapshot's properties");
     if (!p)
@@ -289,6 +291,11 @@ tmtrace_snapshot *tm_snapshot_load_buffer(const void *data, size_t size, const c
     return snap;
 }
 
+tmtrace_snapshot *tm_snapshot_load_buffer(const void *data, size_t size, const char *name)
+{
+    return load_bytes(data, size, size, name);
+}
+
 /* Whether reading a stream (a pipe, a device) can stop: its first bytes are not a snapshot, or it already holds
  * more than its header declares. tm_snapshot_load_buffer() then names the problem; /dev/zero costs 64 KiB. */
 static int seen_enough(const unsigned char *data, size_t len)
@@ -298,8 +305,27 @@ static int seen_enough(const unsigned char *data, size_t len)
     return len >= TM_FILE_HEADER_SIZE && len > tm_get_u64(data + 24);
 }
 
-/* The whole file in one tm_malloc block: its size is what the file really holds, never what it claims. */
-static unsigned char *read_file(const char *path, size_t *size)
+/* How much the buffer should hold once `len` bytes are in: the header first, then what the header declares
+ * plus one byte (to notice trailing data) but never more than a regular file holds (file_size + 1, to see
+ * its end), so that a huge file that is not a snapshot, or claims less than it holds, is not read whole;
+ * a stream (file_size 0) grows by doubling. */
+static size_t next_capacity(const unsigned char *data, size_t len, size_t file_size)
+{
+    if (len < TM_FILE_HEADER_SIZE)
+        return TM_FILE_HEADER_SIZE;
+    uint64_t declared = tm_get_u64(data + 24);
+    size_t want = declared < SIZE_MAX ? (size_t)declared + 1 : SIZE_MAX;
+    if (file_size != 0 && file_size < want)
+        want = file_size + 1;
+    size_t doubled = len <= SIZE_MAX / 2 ? len * 2 : SIZE_MAX;
+    if (file_size == 0 && want > doubled)
+        want = doubled;
+    return want > len ? want : doubled;
+}
+
+/* The file's snapshot bytes in one tm_malloc block: its size is what the file really holds, never what it
+ * claims. */
+static unsigned char *read_file(const char *path, size_t *size, uint64_t *source_size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -307,21 +333,21 @@ static unsigned char *read_file(const char *path, size_t *size)
         return NULL;
     }
     struct stat st;
-    size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 * 1024;
-    unsigned char *data = tm_malloc(cap);
-    size_t len = 0;
+    size_t file_size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 0;
+    unsigned char *data = NULL;
+    size_t len = 0, cap = 0;
     for (;;) {
-        if (data && len == cap) {
-            unsigned char *bigger = cap <= SIZE_MAX / 2 ? tm_realloc(data, cap * 2) : NULL;
-            if (!bigger)
+        if (len == cap) {
+            size_t want = next_capacity(data, len, file_size);
+            unsigned char *bigger = want > cap ? tm_realloc(data, want) : NULL;
+            if (!bigger) {
                 tm_free(data);
+                tm_error("cannot load snapshot '%s': out of memory", path);
+                close(fd);
+                return NULL;
+            }
             data = bigger;
-            cap *= 2;
-        }
-        if (!data) {
-            tm_error("cannot load snapshot '%s': out of memory", path);
-            close(fd);
-            return NULL;
+            cap = want;
         }
         ssize_t got = read(fd, data + len, cap - len);
         if (got < 0 && errno == EINTR)
@@ -340,6 +366,7 @@ static unsigned char *read_file(const char *path, size_t *size)
     }
     close(fd);
     *size = len;
+    *source_size = file_size > len ? file_size : len;
     return data;
 }
 
@@ -350,10 +377,11 @@ tmtrace_snapshot *tmtrace_snapshot_load(const char *path)
         return NULL;
     }
     size_t size;
-    unsigned char *data = read_file(path, &size);
+    uint64_t source_size;
+    unsigned char *data = read_file(path, &size, &source_size);
     if (!data)
         return NULL;
-    tmtrace_snapshot *snap = tm_snapshot_load_buffer(data, size, path);
+    tmtrace_snapshot *snap = load_bytes(data, size, source_size, path);
     tm_free(data);
     return snap;
 }
