@@ -1,8 +1,9 @@
 // Plugin.cpp — the plugin's entry point: puts RewriteAllocations at the start of clang's pipeline and
-// DescribeSites at its end (both at every -O level), and names them for opt -passes= (tmtrace-rewrite,
-// tmtrace-describe) so tests can run each alone.
+// DescribeSites, then StripLineDirectives, at its end (all at every -O level), and names them for opt -passes=
+// (tmtrace-rewrite, tmtrace-describe, tmtrace-strip-line-directives) so tests can run each alone.
 #include "DescribeSites.h"
 #include "RewriteAllocations.h"
+#include "StripLineDirectives.h"
 
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
@@ -16,6 +17,8 @@ extern "C" __attribute__((visibility("default"))) PassPluginLibraryInfo llvmGetP
             });
             PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
               MPM.addPass(tmtrace::DescribeSitesPass());
+              // After the site records exist: the line directives tmtrace added are no longer needed.
+              MPM.addPass(tmtrace::StripLineDirectivesPass());
             });
             PB.registerPipelineParsingCallback(
                 [](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
@@ -25,6 +28,10 @@ extern "C" __attribute__((visibility("default"))) PassPluginLibraryInfo llvmGetP
                   }
                   if (Name == "tmtrace-describe") {
                     MPM.addPass(tmtrace::DescribeSitesPass());
+                    return true;
+                  }
+                  if (Name == "tmtrace-strip-line-directives") {
+                    MPM.addPass(tmtrace::StripLineDirectivesPass());
                     return true;
                   }
                   return false;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh [build-dir] — the pass's budgets, measured with the build's tmtrace-clang++ against plain clang++-19:
 #   compile time  a large generated C++ file (STL-heavy), -O0 and -O2, with and without -fsanitize=tmtrace
-#                 (least CPU time of 5 each; budget: <= 1.1x), against plain clang and against clang with the
-#                 -gline-directives-only the flag adds when no -g was given
+#                 (least CPU time of 5 interleaved rounds, TMTRACE_BENCH_ROUNDS to change; budget: <= 1.1x vs
+#                 plain clang), against plain clang and against clang with the -gline-directives-only the flag
+#                 adds when no -g was given (which the pass removes again once its site records are built)
 #   call_heavy    call_heavy.c at -O2, with and without the flag (budget: <= 1.15x; the program never allocates)
 # Prints one line per measurement and its ratio; exits 0 (these are measurements, not tests).
 set -euo pipefail
@@ -35,29 +36,31 @@ CPP
   done
 } > "$work/large.cpp"
 
-best_of() { # best_of <n> <command...>: the smallest CPU time (user + system, children included) in seconds;
-  # CPU time, not wall time, so that other work on the machine disturbs the ratio less.
-  local n=$1 best=999999
-  shift
-  for _ in $(seq 1 "$n"); do
-    local t TIMEFORMAT='%U %S'
-    t=$( { time "$@" > /dev/null 2>&1; } 2>&1 | awk '{print $1 + $2}')
-    best=$(echo "$t $best" | awk '{print ($1 < $2 ? $1 : $2)}')
-  done
-  echo "$best"
+cpu_time() { # cpu_time <command...>: its CPU time (user + system, children included) in seconds; CPU time, not
+  # wall time, so that other work on the machine disturbs the ratio less.
+  local TIMEFORMAT='%U %S'
+  { time "$@" > /dev/null 2>&1; } 2>&1 | awk '{print $1 + $2}'
 }
+least() { echo "$1 $2" | awk '{print ($1 < $2 ? $1 : $2)}'; }
 ratio() { echo "$1 $2" | awk '{printf "%.3f", $2 / $1}'; }
 
 lines=$(wc -l < "$work/large.cpp")
+rounds=${TMTRACE_BENCH_ROUNDS:-5}
 # Two baselines: plain clang, and clang with the debug level the flag adds when the user chose none
-# (-gline-directives-only), which separates the cost of the line tables from the cost of the plugin.
+# (-gline-directives-only), which separates the cost of the line information from the cost of the plugin.
+# Interleaved: each round compiles once with each, so that load on the machine falls on all three alike.
 for level in -O0 -O2; do
-  plain=$(best_of 5 clang++-19 "$level" -c "$work/large.cpp" -o "$work/plain.o")
-  lines_only=$(best_of 5 clang++-19 "$level" -gline-directives-only -c "$work/large.cpp" -o "$work/plain.o")
-  traced=$(best_of 5 "$build/bin/tmtrace-clang++" -fsanitize=tmtrace "$level" -c "$work/large.cpp" -o "$work/traced.o")
+  plain=999999 lines_only=999999 traced=999999
+  for _ in $(seq 1 "$rounds"); do
+    plain=$(least "$plain" "$(cpu_time clang++-19 "$level" -c "$work/large.cpp" -o "$work/plain.o")")
+    lines_only=$(least "$lines_only" "$(cpu_time clang++-19 "$level" -gline-directives-only -c "$work/large.cpp" \
+                                                 -o "$work/plain.o")")
+    traced=$(least "$traced" "$(cpu_time "$build/bin/tmtrace-clang++" -fsanitize=tmtrace "$level" -c "$work/large.cpp" \
+                                         -o "$work/traced.o")")
+  done
   echo "compile $lines-line C++ $level: plain ${plain}s, -gline-directives-only ${lines_only}s," \
-       "-fsanitize=tmtrace ${traced}s; ratio $(ratio "$plain" "$traced") vs plain," \
-       "$(ratio "$lines_only" "$traced") vs the same debug level"
+       "-fsanitize=tmtrace ${traced}s; ratio $(ratio "$plain" "$traced") vs plain (budget 1.1)," \
+       "$(ratio "$lines_only" "$traced") vs -gline-directives-only"
 done
 
 clang-19 -O2 "$here/call_heavy.c" -o "$work/call_heavy_plain"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
-# (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared. Also the
+# (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared, including the
+# debug-info choices (none: -gline-directives-only; the user's own -gline-directives-only: kept). Also the
 # errors: a clang of another major (clang-14), -static, a missing compiler; and relocation (a copy of
 # bin/ and lib/ elsewhere finds its own plugin and runtime).
 source "$(dirname "$0")/lib.sh"
@@ -27,6 +28,11 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -### x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -x c - -c -o x.o
   run "$TMTRACE_CC" -fsanitize=tmtrace -gline-tables-only -o x x.c
+  # The user's own -gline-directives-only (the last -g option) is kept in the output; a later -g replaces it.
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gline-directives-only -c x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gline-directives-only -g -c x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gline-directives-only \
+      -fsanitize-tmtrace-allocators="$PROGRAMS/allocators.txt" -c x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -static x.c -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators="$PROGRAMS/allocators.txt" -c x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocators=missing.txt -c x.c

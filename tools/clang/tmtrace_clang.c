@@ -2,7 +2,9 @@
  * -fsanitize=tmtrace like clang's own sanitizers.
  *
  * With tmtrace on (the last of -fsanitize=...tmtrace... / -fno-sanitize=...tmtrace... wins), a compile gets the
- * pass plugin (and -gline-directives-only when the user chose no -g level), a link gets the runtime
+ * pass plugin (and -gline-directives-only when the user chose no -g level: the pass needs the lines, and removes
+ * them from the output once the site records are built; a user whose own choice is -gline-directives-only gets
+ * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime
  * (-ltmtrace with an rpath), and nothing is added to commands that neither compile nor link (-E, -M, -MM,
  * --version, -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found,
  * as clang finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
@@ -194,7 +196,7 @@ int main(int argc, char **argv)
 
     char **args = xmalloc(sizeof(char *) * ((size_t)argc + 16));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
-    int forced_language = 0;
+    int forced_language = 0, user_line_directives = 0;
     const char *allocators = NULL;
     args[n++] = (char *)compiler;
     for (int i = 1; i < argc; i++) {
@@ -220,8 +222,10 @@ int main(int argc, char **argv)
             info_only = 1;
         else if (strcmp(a, "-static") == 0 || strcmp(a, "-static-pie") == 0)
             is_static = 1;
-        else if (is_debug_choice(a))
+        else if (is_debug_choice(a)) {
             user_debug = 1;
+            user_line_directives = strcmp(a, "-gline-directives-only") == 0; /* the last -g option wins */
+        }
         if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
             strcmp(a, "-fsyntax-only") == 0)
             info_only = 1; /* preprocessing or checking only: no code, no plugin */
@@ -284,6 +288,13 @@ int main(int argc, char **argv)
             extra[e++] = "-isystem";
             extra[e++] = includedir;
         }
+        /* -fplugin loads the plugin before -mllvm is parsed, so that the pass's options exist. */
+        if (allocators || user_line_directives)
+            extra[e++] = concat("-fplugin=", plugin, "");
+        if (user_line_directives) {
+            extra[e++] = "-mllvm";
+            extra[e++] = "-tmtrace-keep-line-directives";
+        }
         if (allocators) {
             char resolved[PATH_MAX];
             if (!realpath(allocators, resolved)) {
@@ -291,8 +302,6 @@ int main(int argc, char **argv)
                         strerror(errno));
                 return 1;
             }
-            /* -fplugin loads the plugin before -mllvm is parsed, so that the option exists. */
-            extra[e++] = concat("-fplugin=", plugin, "");
             extra[e++] = "-mllvm";
             extra[e++] = concat("-tmtrace-allocators=", resolved, "");
         }
