@@ -105,13 +105,26 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
 
 void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)
 {
-    struct tm_trace_map *map = tm_domain_map(domain, 1);
-    uint64_t replaced;
-    tm_self.busy++;
-    int put = map ? tm_trace_map_put(map, ptr, old, &replaced, 0) : -1;
-    if (put > 0)
-        tm_counters_add((int64_t)tm_packed_size(old) - (put == 2 ? (int64_t)tm_packed_size(replaced) : 0));
-    else
+    /* One operation on this thread's table, as in tm_record: a tmtrace_stop() either waits for it or is seen
+     * by it (then nothing is put back, and no trace outlives the stop). */
+    int nested = tm_self.busy++ != 0;
+    struct heap_table *t = tm_heap_own();
+    uint64_t replaced = 0;
+    int put = -1;
+    if (t) {
+        unsigned state = tm_heap_enter(t, nested);
+        struct tm_trace_map *map;
+        if (state & TM_QUIESCE_STOPPED)
+            put = 0;
+        else if (domain == 0)
+            put = tm_heap_put_in(t, ptr, old, &replaced, 0, state < TM_QUIESCE_SWEEP);
+        else if ((map = tm_domain_map(domain, 1)) != NULL)
+            put = tm_trace_map_put(map, ptr, old, &replaced, 0);
+        if (put > 0)
+            tm_counters_add((int64_t)tm_packed_size(old) - (put == 2 ? (int64_t)tm_packed_size(replaced) : 0));
+        tm_heap_leave(t, nested);
+    }
+    if (put < 0)
         tm_note_untraced();
     tm_self.busy--;
 }
