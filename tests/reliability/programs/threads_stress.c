@@ -96,6 +96,8 @@ struct controller_args {
     unsigned snapshots, clears, restarts, peak_resets;
 };
 
+enum { MIN_ROUNDS = 22 }; /* two restarts (every 11th round), three clears (every 7th) */
+
 static long elapsed_ms(const struct timespec *t0)
 {
     struct timespec now;
@@ -109,7 +111,9 @@ static void *controller(void *arg)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned limit = 25;
-    for (unsigned round = 1; elapsed_ms(&t0) < c->milliseconds; round++) {
+    /* For its time, and at least MIN_ROUNDS rounds: a slow machine (a TSan build, a busy VM) still gets every
+     * kind of disturbance more than once. */
+    for (unsigned round = 1; elapsed_ms(&t0) < c->milliseconds || round <= MIN_ROUNDS; round++) {
         tmtrace_snapshot *snap = snapshot_or_die();
         CHECK(tmtrace_snapshot_traceback_limit(snap) == limit, "limit %u", tmtrace_snapshot_traceback_limit(snap));
         check_mid_run_snapshot(snap, limit);
