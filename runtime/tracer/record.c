@@ -109,19 +109,10 @@ void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)
      * by it (then nothing is put back, and no trace outlives the stop). */
     int nested = tm_self.busy++ != 0;
     struct heap_table *t = tm_heap_own();
-    uint64_t replaced = 0;
     int put = -1;
     if (t) {
         unsigned state = tm_heap_enter(t, nested);
-        struct tm_trace_map *map;
-        if (state & TM_QUIESCE_STOPPED)
-            put = 0;
-        else if (domain == 0)
-            put = tm_heap_put_in(t, ptr, old, &replaced, 0, state < TM_QUIESCE_SWEEP);
-        else if ((map = tm_domain_map(domain, 1)) != NULL)
-            put = tm_trace_map_put(map, ptr, old, &replaced, 0);
-        if (put > 0)
-            tm_counters_add((int64_t)tm_packed_size(old) - (put == 2 ? (int64_t)tm_packed_size(replaced) : 0));
+        put = state & TM_QUIESCE_STOPPED ? 0 : tm_put_counted(t, state, domain, ptr, tm_packed_size(old), old, 0);
         tm_heap_leave(t, nested);
     }
     if (put < 0)

@@ -27,6 +27,23 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
     return tm_traceback_intern(&frame, 1, total);
 }
 
+/* Puts (domain, ptr) -> value (a trace of `size` bytes) inside an operation on this thread's table t entered
+ * with `state`, and counts it: 1 inserted, 2 replaced, <= 0 not put. Shared by tm_record and tm_restore. */
+static inline __attribute__((always_inline)) int tm_put_counted(struct heap_table *t, unsigned state, unsigned domain,
+                                                                uintptr_t ptr, size_t size, uint64_t value, int fresh)
+{
+    uint64_t old = 0;
+    int put = -1;
+    struct tm_trace_map *map;
+    if (domain == 0) /* the hot path: straight to this thread's heap table */
+        put = tm_heap_put_in(t, ptr, value, &old, fresh, state < TM_QUIESCE_SWEEP);
+    else if ((map = tm_domain_map(domain, 1)) != NULL)
+        put = tm_trace_map_put(map, ptr, value, &old, fresh);
+    if (TM_LIKELY(put > 0))
+        tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+    return put;
+}
+
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
  * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
  * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced).
@@ -42,20 +59,9 @@ static inline __attribute__((always_inline)) int tm_record(unsigned domain, uint
          * for the operation to end before it sweeps. */
         if (TM_LIKELY(!(state & TM_QUIESCE_STOPPED))) {
             uint32_t tb = tm_current_traceback();
-            uint64_t old = 0;
-            int put = 0;
-            if (TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE)) {
-                struct tm_trace_map *map;
-                if (domain == 0) /* the hot path: straight to this thread's heap table */
-                    put = tm_heap_put_in(t, ptr, tm_pack(size, tb), &old, fresh, state < TM_QUIESCE_SWEEP);
-                else if ((map = tm_domain_map(domain, 1)) != NULL)
-                    put = tm_trace_map_put(map, ptr, tm_pack(size, tb), &old, fresh);
-            }
-            if (TM_LIKELY(put > 0)) {
-                tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
-                recorded = 1;
-                rc = 0;
-            }
+            recorded = TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE) &&
+                       TM_LIKELY(tm_put_counted(t, state, domain, ptr, size, tm_pack(size, tb), fresh) > 0);
+            rc = recorded ? 0 : -1;
         } else {
             tm_self.pending_site = NULL; /* consumed all the same */
             rc = 0;                      /* stopped meanwhile: nothing to record */
