@@ -39,6 +39,8 @@ int __tmtrace_register_module(uint32_t abi_version, const char *module_name, con
         if (tm_rejected_modules < MAX_REJECTED) {
             rejected[tm_rejected_modules] = (struct site_range){sites_begin, sites_end};
             __atomic_store_n(&tm_rejected_modules, tm_rejected_modules + 1, __ATOMIC_RELEASE);
+            /* Memos of tracebacks (tm_traceback_one's cache, record.c's) may hold its sites as they were. */
+            __atomic_add_fetch(&tm_traceback_epoch, 1, __ATOMIC_RELEASE);
         }
         tm_spin_unlock(&modules_lock);
         return tm_error("module '%s': ABI version %" PRIu32 ", runtime %u", name, abi_version, TMTRACE_ABI_VERSION);

@@ -21,10 +21,7 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
     tm_self.pending_site = NULL;
     if (TM_UNLIKELY(tm_nframe() != 1))
         return tm_current_traceback_deep(site);
-    const tmtrace_site *frame;
-    uint32_t total;
-    tm_capture_one(site, &__tmtrace_shadow, &frame, &total);
-    return tm_traceback_intern(&frame, 1, total);
+    return tm_traceback_one(site);
 }
 
 /* Puts (domain, ptr) -> value (a trace of `size` bytes) inside an operation on this thread's table t entered

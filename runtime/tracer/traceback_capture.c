@@ -14,6 +14,9 @@
  * when the traceback is not truncated, and otherwise an estimate: stale entries below the limit count, inline
  * records past it do not.
  *
+ * At limit 1, tm_traceback_one (tracer.h) finds the same traceback through a per-thread cache; its slow path
+ * is here too.
+ *
  * This file also defines the shadow stack itself, __tmtrace_shadow. */
 #include "tracer.h"
 
@@ -73,4 +76,33 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
     *total_nframe = total;
     *low_read = d;
     return n;
+}
+
+uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here)
+{
+    const struct tmtrace_shadow *shadow = &__tmtrace_shadow;
+    if (!site) { /* tm_capture's walk, from the caller's frame: the innermost valid entry, if any */
+        uintptr_t depth = shadow->depth;
+        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+        while (depth > lowest && (!shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ||
+                                  shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].frame <= here))
+            depth--;
+        if (depth == lowest) {
+            const tmtrace_site *unknown = &tm_unknown_site;
+            return tm_traceback_intern(&unknown, 1, 1); /* not cached: no site to key it */
+        }
+        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
+        total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
+    }
+    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
+    if (tm_self.one_cache_epoch != epoch) { /* sites were relocated or a module refused: old ids may be wrong */
+        for (uint32_t i = 0; i < TM_ONE_CACHE_SIZE; i++)
+            tm_self.one_cache[i].site = NULL;
+        tm_self.one_cache_epoch = epoch;
+    }
+    const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;
+    uint32_t id = tm_traceback_intern(&frame, 1, total_nframe);
+    if (id != TM_NO_TRACEBACK)
+        tm_self.one_cache[tm_one_cache_way(site)] = (struct tm_one_cache_entry){site, total_nframe, id};
+    return id;
 }

@@ -65,6 +65,12 @@ void tm_set_tracing(int on) TM_HIDDEN;
 
 /* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
 #define TM_TB_CACHE_SIZE 64u
+#define TM_ONE_CACHE_SIZE 16u /* power of two */
+struct tm_one_cache_entry { /* traceback_capture.c's cache at limit 1: (site, total_nframe) -> id */
+    const tmtrace_site *site; /* NULL: empty */
+    uint32_t total_nframe;
+    uint32_t id;
+};
 struct tm_tb_cache_entry {
     uint32_t hash;
     uint32_t id_plus_one; /* 0: empty */
@@ -81,6 +87,8 @@ struct tm_thread {
     struct tm_deep_memo *deep_memo; /* record.c: recent captures with a limit above 1 */
     size_t frame_buf_cap;
     struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
+    struct tm_one_cache_entry one_cache[TM_ONE_CACHE_SIZE];
+    uint32_t one_cache_epoch; /* tm_traceback_epoch when one_cache was last flushed */
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
     uint32_t last_tb_id_plus_one, last_tb_nframe, last_tb_total, last_tb_epoch;
     const tmtrace_site *last_tb_frame0;
@@ -251,28 +259,40 @@ static inline int tm_site_is_rejected(const tmtrace_site *site)
     return TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0) && tm_site_in_rejected_module(site);
 }
 
-/* tm_capture for limit 1 (the default), inline on the hot path; traceback_capture.c documents the result. */
-static inline size_t tm_capture_one(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
-                                    const tmtrace_site **out, uint32_t *total_nframe)
+/* ---- traceback_capture.c: the traceback at limit 1 (the default), its fast path inline ----
+ * At limit 1 a traceback is one frame and total_nframe, which are a function of the first frame's site record
+ * (before the rejected-module rule: refusing a module bumps the epoch) and of the depth: so each thread keeps a
+ * direct-mapped cache (site, total) -> id, flushed when tm_traceback_epoch moves, and the common case costs a
+ * few loads and compares. tm_capture documents the result, which must not depend on the path taken. */
+/* The way of `site`: records 40 B apart in a module's array fall in different ways for 16 in a row. */
+static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
 {
-    uintptr_t depth = shadow->depth;
+    return (uint32_t)((uintptr_t)site >> 3) & (TM_ONE_CACHE_SIZE - 1);
+}
+/* The cache missed, or site is NULL and the innermost shadow entry cannot be read at once (stale, no site,
+ * empty stack). `here`: the frame address of the function that tm_traceback_one was inlined into. */
+uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here) TM_HIDDEN;
+
+/* The traceback id (limit 1) of an allocation at `site` (NULL: from uninstrumented code, attributed to the
+ * innermost valid shadow entry); TM_NO_TRACEBACK when out of tracer memory. */
+static inline __attribute__((always_inline)) uint32_t tm_traceback_one(const tmtrace_site *site)
+{
+    uintptr_t depth = __tmtrace_shadow.depth;
+    uint32_t total = 1 + (uint32_t)depth; /* the frame, and every shadow entry below it once */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     if (!site) {
-        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
-        /* As tm_capture: an entry whose frame is not above ours is stale (see traceback_capture.c). */
-        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-        while (depth > lowest && (!shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ||
-                                  shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].frame <= here))
-            depth--;
-        if (depth == lowest) {
-            out[0] = &tm_unknown_site;
-            *total_nframe = 1;
-            return 1;
-        }
-        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
+        /* The innermost entry, when it is valid (see tm_capture's stale rule); otherwise the full walk. */
+        const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[(depth - 1) & TMTRACE_SHADOW_MASK];
+        if (TM_UNLIKELY(depth == 0 || !e->site || e->frame <= here))
+            return tm_traceback_one_slow(NULL, 0, here);
+        site = e->site;
+        total = (uint32_t)depth;
     }
-    out[0] = tm_site_is_rejected(site) ? &tm_unknown_site : site;
-    *total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
-    return 1;
+    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(site)];
+    if (TM_LIKELY(c->site == site && c->total_nframe == total &&
+                  tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE)))
+        return c->id;
+    return tm_traceback_one_slow(site, total, here);
 }
 
 /* ---- pending site: set by an entry point for the allocation it is about to make ---- */
