@@ -19,7 +19,7 @@ extern void *__libc_pvalloc(size_t);
 static inline __attribute__((always_inline)) void *recorded(void *p, size_t size)
 {
     if (p && tm_interposer_records())
-        tm_record(0, (uintptr_t)p, size, 1);
+        tm_record_fresh((uintptr_t)p, size);
     return p;
 }
 
@@ -38,7 +38,7 @@ void free(void *p)
 {
     /* Forget before freeing: once freed, another thread may get the same address and record it. */
     if (p && tm_interposer_records())
-        tm_forget(0, (uintptr_t)p, NULL);
+        tm_forget_heap((uintptr_t)p);
     __libc_free(p);
 }
 

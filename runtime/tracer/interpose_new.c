@@ -67,7 +67,7 @@ static void end_suppress(int *unused)
 static void *recorded_new(void *p, size_t size)
 {
     if (p && tm_interposer_records())
-        tm_record(0, (uintptr_t)p, size, 1);
+        tm_record_fresh((uintptr_t)p, size);
     return p;
 }
 

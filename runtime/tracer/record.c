@@ -119,3 +119,13 @@ void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)
         tm_note_untraced();
     tm_self.busy--;
 }
+
+void tm_record_fresh_slow(uintptr_t ptr, size_t size)
+{
+    tm_record(0, ptr, size, 1);
+}
+
+void tm_forget_heap_slow(uintptr_t ptr)
+{
+    tm_forget(0, ptr, NULL);
+}

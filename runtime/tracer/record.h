@@ -73,6 +73,39 @@ static inline __attribute__((always_inline)) int tm_record(unsigned domain, uint
     return rc;
 }
 
+/* record.c: tm_record(0, ptr, size, 1) and tm_forget(0, ptr, NULL) out of line, for the fast paths below. */
+void tm_record_fresh_slow(uintptr_t ptr, size_t size) TM_HIDDEN;
+void tm_forget_heap_slow(uintptr_t ptr) TM_HIDDEN;
+
+/* tm_record(0, ptr, size, 1) from an interposer or a hook, which found busy 0: the common case (the thread's
+ * table and counter slot exist, limit 1, no sweep, tracing, the traceback cached) straight through with the
+ * fewest instructions, anything else in tm_record itself. The fast path gives up before it changes anything
+ * but the marks (busy, in_op), which it takes back. */
+static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr, size_t size)
+{
+    struct heap_table *t = tm_self.heap_table;
+    struct tm_counter_slot *slot = tm_self.slot;
+    if (TM_LIKELY(t && slot && !tm_heap_full(t) && size <= TM_MAX_TRACE_SIZE && tm_nframe() == 1)) {
+        tm_self.busy = 1;
+        if (TM_LIKELY(tm_heap_enter(t, 0) == 0)) {
+            uint32_t tb = tm_traceback_one(tm_self.pending_site);
+            if (TM_LIKELY(tb != TM_NO_TRACEBACK)) {
+                tm_self.pending_site = NULL;
+                uint64_t old;
+                int put = tm_heap_insert(t, ptr, tm_pack(size, tb), &old);
+                tm_counters_add_to(slot, (int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+                tm_heap_leave(t, 0);
+                tm_leak_check_note_alloc(ptr, size);
+                tm_self.busy = 0;
+                return;
+            }
+        }
+        tm_heap_leave(t, 0);
+        tm_self.busy = 0;
+    }
+    tm_record_fresh_slow(ptr, size);
+}
+
 /* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
 static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
 {
@@ -98,6 +131,32 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
     if (removed && old)
         *old = value;
     return removed;
+}
+
+/* tm_forget(0, ptr, NULL) from an interposer or a hook, which found busy 0: the common case (the block is in
+ * this thread's table, no sweep, no leak-check scope open) straight through, anything else in tm_forget. */
+static inline __attribute__((always_inline)) void tm_forget_heap(uintptr_t ptr)
+{
+    struct heap_table *t = tm_self.heap_table;
+    struct tm_counter_slot *slot = tm_self.slot;
+    if (TM_LIKELY(t && slot && !__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED))) {
+        tm_self.busy = 1;
+        if (TM_LIKELY(tm_heap_enter(t, 0) == 0)) {
+            ptrdiff_t i = tm_heap_find(t, ptr);
+            if (TM_LIKELY(i >= 0)) {
+                /* A plain store, as in tm_heap_remove_in: no sweep overlaps a fast operation. */
+                uint64_t value = t->slots[i].value;
+                __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
+                tm_counters_add_to(slot, -(int64_t)tm_packed_size(value));
+                tm_heap_leave(t, 0);
+                tm_self.busy = 0;
+                return;
+            }
+        }
+        tm_heap_leave(t, 0);
+        tm_self.busy = 0;
+    }
+    tm_forget_heap_slow(ptr);
 }
 
 #endif

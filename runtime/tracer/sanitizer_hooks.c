@@ -20,13 +20,13 @@ static int hook_records(void)
 static void on_malloc(const volatile void *p, size_t size)
 {
     if (p && hook_records())
-        tm_record(0, (uintptr_t)p, size, 1);
+        tm_record_fresh((uintptr_t)p, size);
 }
 
 static void on_free(const volatile void *p)
 {
     if (p && hook_records())
-        tm_forget(0, (uintptr_t)p, NULL);
+        tm_forget_heap((uintptr_t)p);
 }
 
 void tm_unpoison(const volatile void *p, size_t size)

@@ -105,13 +105,11 @@ struct tm_counter_slot {
 } __attribute__((aligned(64)));
 extern int64_t tm_flushed TM_HIDDEN; /* atomic */
 void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
-/* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none (always the case
- * with exact_peak=1). */
-static inline void tm_counters_add(int64_t delta)
+/* Adds delta bytes to traced memory in this thread's own slot, unless it must flush. */
+static inline void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delta)
 {
-    struct tm_counter_slot *slot = tm_self.slot;
-    int64_t pending = slot ? slot->pending + delta : 0;
-    if (TM_UNLIKELY(!slot || pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
+    int64_t pending = slot->pending + delta;
+    if (TM_UNLIKELY(pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
         tm_counters_add_slow(delta);
         return;
     }
@@ -122,6 +120,17 @@ static inline void tm_counters_add(int64_t delta)
         if (now > __atomic_load_n(&slot->peak_local, __ATOMIC_RELAXED))
             __atomic_store_n(&slot->peak_local, now, __ATOMIC_RELAXED);
     }
+}
+/* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none (always the case
+ * with exact_peak=1). */
+static inline void tm_counters_add(int64_t delta)
+{
+    struct tm_counter_slot *slot = tm_self.slot;
+    if (TM_UNLIKELY(!slot)) {
+        tm_counters_add_slow(delta);
+        return;
+    }
+    tm_counters_add_to(slot, delta);
 }
 void tm_counters_get(size_t *current, size_t *peak) TM_HIDDEN;
 void tm_counters_reset_peak(void) TM_HIDDEN;

@@ -375,4 +375,30 @@ TEST_F(EntryPoints, ModuleOfAnotherAbiIsRefusedWithOneWarning)
     free(p);
 }
 
+TEST_F(EntryPoints, SitesSeenBeforeTheirModuleIsRefusedReadUnknownAfterwards)
+{
+    // The per-thread memos of tracebacks (frames=1's cache, frames>1's deep memo) must not keep answering
+    // with a site whose module a later registration refuses.
+    static tmtrace_site sites[2] = {{"/src/late.c", "f", nullptr, 7, 1, 0, 0}, {"/src/late.c", "g", nullptr, 8, 1, 0, 0}};
+    tmtrace_stop();
+    ASSERT_EQ(tmtrace_start(1), 0);
+    void *one_before = __tmtrace_malloc(8, &sites[0]);
+    tmtrace_stop();
+    ASSERT_EQ(tmtrace_start(25), 0);
+    void *deep_before = __tmtrace_malloc(8, &sites[1]);
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(__tmtrace_register_module(1, "late.so", sites, sites + 2), -1);
+    testing::internal::GetCapturedStderr();
+    void *deep_after = __tmtrace_malloc(8, &sites[1]);
+    EXPECT_EQ(FramesOf(deep_after), (FrameList{"<unknown>:0"}));
+    tmtrace_stop();
+    ASSERT_EQ(tmtrace_start(1), 0);
+    void *one_after = __tmtrace_malloc(8, &sites[0]);
+    EXPECT_EQ(FramesOf(one_after), (FrameList{"<unknown>:0"}));
+    free(one_before);
+    free(deep_before);
+    free(deep_after);
+    free(one_after);
+}
+
 } // namespace
