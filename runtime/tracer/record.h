@@ -79,13 +79,17 @@ void tm_forget_heap_slow(uintptr_t ptr) TM_HIDDEN;
 
 /* tm_record(0, ptr, size, 1) from an interposer or a hook, which found busy 0: the common case (the thread's
  * table and counter slot exist, limit 1, no sweep, tracing, the traceback cached) straight through with the
- * fewest instructions, anything else in tm_record itself. The fast path gives up before it changes anything
+ * fewest instructions, anything else in tm_record itself (inline for deep tracebacks, out of line otherwise). The fast path gives up before it changes anything
  * but the marks (busy, in_op), which it takes back. */
 static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr, size_t size)
 {
     struct heap_table *t = tm_self.heap_table;
     struct tm_counter_slot *slot = tm_self.slot;
-    if (TM_LIKELY(t && slot && !tm_heap_full(t) && size <= TM_MAX_TRACE_SIZE && tm_nframe() == 1)) {
+    if (TM_UNLIKELY(tm_nframe() != 1)) { /* deep tracebacks: tm_record inline, no second call frame */
+        tm_record(0, ptr, size, 1);
+        return;
+    }
+    if (TM_LIKELY(t && slot && !tm_heap_full(t) && size <= TM_MAX_TRACE_SIZE)) {
         tm_self.busy = 1;
         if (TM_LIKELY(tm_heap_enter(t, 0) == 0)) {
             uint32_t tb = tm_traceback_one(tm_self.pending_site);

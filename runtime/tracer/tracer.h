@@ -106,7 +106,7 @@ struct tm_counter_slot {
 extern int64_t tm_flushed TM_HIDDEN; /* atomic */
 void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
 /* Adds delta bytes to traced memory in this thread's own slot, unless it must flush. */
-static inline void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delta)
+static inline __attribute__((always_inline)) void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delta)
 {
     int64_t pending = slot->pending + delta;
     if (TM_UNLIKELY(pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
@@ -123,7 +123,7 @@ static inline void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delt
 }
 /* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none (always the case
  * with exact_peak=1). */
-static inline void tm_counters_add(int64_t delta)
+static inline __attribute__((always_inline)) void tm_counters_add(int64_t delta)
 {
     struct tm_counter_slot *slot = tm_self.slot;
     if (TM_UNLIKELY(!slot)) {
