@@ -106,7 +106,8 @@ static inline struct heap_table *tm_heap_own(void)
 
 /* Inserts into the owner's table t, which has room, in a fast operation: 1, or 2 when a stale entry for key
  * met on the way to the first tombstone or empty slot was replaced (*old set). */
-static inline __attribute__((always_inline)) int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old)
+static inline __attribute__((always_inline)) int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t value,
+                                                                uint64_t *old)
 {
     size_t i = tm_heap_home(key, t->cap);
     uintptr_t k;
@@ -128,8 +129,8 @@ static inline __attribute__((always_inline)) int tm_heap_insert(struct heap_tabl
 
 /* Puts key into the owner's table t (`fast`: from tm_heap_enter). 1: inserted; 2: replaced (*old set);
  * -1: out of tracer memory. `fresh`: the allocator just returned key. */
-static inline __attribute__((always_inline)) int tm_heap_put_in(struct heap_table *t, uintptr_t key, uint64_t value, uint64_t *old, int fresh,
-                                 int fast)
+static inline __attribute__((always_inline)) int tm_heap_put_in(struct heap_table *t, uintptr_t key, uint64_t value,
+                                                                uint64_t *old, int fresh, int fast)
 {
     if (TM_UNLIKELY(!fast || !fresh || tm_heap_full(t)))
         return tm_heap_put_slow(t, key, value, old, fresh, fast);
