@@ -73,15 +73,26 @@ unsigned tm_heap_enter_slow(struct heap_table *t, unsigned state) TM_HIDDEN;
  * are safe); from it on, slow (a sweep may be running: every change of a slot atomic, no tombstone reused).
  * TM_QUIESCE_STOPPED set: record nothing. `nested`: inside another operation of this thread (a signal handler),
  * which owns the mark: slow. */
+static inline __attribute__((always_inline)) unsigned tm_heap_enter_marked(struct heap_table *t)
+{
+    __atomic_store_n(&t->in_op, 1, __ATOMIC_RELAXED);
+    /* The light half of an asymmetric fence: the sweeper's membarrier() is the heavy half. */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return __atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE);
+}
 static inline unsigned tm_heap_enter(struct heap_table *t, int nested)
 {
     if (TM_UNLIKELY(nested))
         return __atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE) | TM_QUIESCE_SWEEP;
-    __atomic_store_n(&t->in_op, 1, __ATOMIC_RELAXED);
-    /* The light half of an asymmetric fence: the sweeper's membarrier() is the heavy half. */
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    unsigned state = __atomic_load_n(&tm_quiesce_state, __ATOMIC_ACQUIRE);
+    unsigned state = tm_heap_enter_marked(t);
     return TM_LIKELY(state == 0) ? 0 : tm_heap_enter_slow(t, state);
+}
+/* tm_heap_enter(t, 0) for fast paths that make no call: 1 when the operation is fast with state 0; 0 when the
+ * caller must tm_heap_leave at once and go the ordinary way (a mark set and dropped tells a sweeper nothing
+ * wrong: it waits for the drop at worst). */
+static inline __attribute__((always_inline)) int tm_heap_enter_fast(struct heap_table *t)
+{
+    return TM_LIKELY(tm_heap_enter_marked(t) == 0);
 }
 
 static inline void tm_heap_leave(struct heap_table *t, int nested)
@@ -104,26 +115,46 @@ static inline struct heap_table *tm_heap_own(void)
     return TM_LIKELY(t != NULL) ? t : tm_heap_attach();
 }
 
+/* Where key goes in the owner's table t, which has room: the first tombstone or empty slot on its probe (*k: its
+ * key), or ~i when key's own stale entry, in slot i, was met on the way there. */
+static inline __attribute__((always_inline)) ptrdiff_t tm_heap_insert_at(const struct heap_table *t, uintptr_t key,
+                                                                        uintptr_t *k)
+{
+    /* Relaxed atomic reads (plain moves on x86): other threads may retire a key here at any time. */
+    for (size_t i = tm_heap_home(key, t->cap);; i = tm_heap_next(i, t->cap)) {
+        *k = __atomic_load_n(&t->slots[i].key, __ATOMIC_RELAXED);
+        if (TM_LIKELY(*k <= TM_HEAP_TOMBSTONE))
+            return (ptrdiff_t)i;
+        if (*k == key)
+            return ~(ptrdiff_t)i;
+    }
+}
+
+/* Puts key -> value into slot i of the owner's table t, which tm_heap_insert_at found free (its key k), in a
+ * fast operation. */
+static inline __attribute__((always_inline)) void tm_heap_fill(struct heap_table *t, ptrdiff_t i, uintptr_t k,
+                                                              uintptr_t key, uint64_t value)
+{
+    if (k == TM_HEAP_EMPTY)
+        t->used++;
+    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
+}
+
 /* Inserts into the owner's table t, which has room, in a fast operation: 1, or 2 when a stale entry for key
  * met on the way to the first tombstone or empty slot was replaced (*old set). */
 static inline __attribute__((always_inline)) int tm_heap_insert(struct heap_table *t, uintptr_t key, uint64_t value,
                                                                 uint64_t *old)
 {
-    size_t i = tm_heap_home(key, t->cap);
     uintptr_t k;
-    /* Relaxed atomic reads (plain moves on x86): other threads may retire a key here at any time. */
-    while ((k = __atomic_load_n(&t->slots[i].key, __ATOMIC_RELAXED)) > TM_HEAP_TOMBSTONE) {
-        if (k == key) { /* no sweep overlaps a fast operation, and nobody else can hold this block now */
-            *old = t->slots[i].value;
-            __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
-            return 2;
-        }
-        i = tm_heap_next(i, t->cap);
+    ptrdiff_t i = tm_heap_insert_at(t, key, &k);
+    if (i < 0) { /* no sweep overlaps a fast operation, and nobody else can hold this block now */
+        i = ~i;
+        *old = t->slots[i].value;
+        __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
+        return 2;
     }
-    if (k == TM_HEAP_EMPTY)
-        t->used++;
-    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
-    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
+    tm_heap_fill(t, i, k, key, value);
     return 1;
 }
 

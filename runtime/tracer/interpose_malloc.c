@@ -16,11 +16,24 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
+/* Everything but the fast path, out of line: the interposers reach it by a tail call, so that their fast path
+ * saves no register (and a deep traceback sees no extra frame). */
+static __attribute__((noinline)) void *recorded_slow(void *p, size_t size)
+{
+    if (tm_interposer_records())
+        tm_record(0, (uintptr_t)p, size, 1);
+    __asm__("" : "+r"(p)); /* hides that p is returned, which would turn the interposers' tail call into a call */
+    return p;
+}
+
 static inline __attribute__((always_inline)) void *recorded(void *p, size_t size)
 {
-    if (p && tm_interposer_records())
-        tm_record_fresh((uintptr_t)p, size);
-    return p;
+    if (TM_UNLIKELY(!p))
+        return p;
+    int records = tm_interposer_records_now();
+    if (TM_LIKELY(records > 0) && TM_LIKELY(tm_record_fresh_fast((uintptr_t)p, size)))
+        return p;
+    return records == 0 ? p : recorded_slow(p, size);
 }
 
 void *malloc(size_t size)
@@ -34,11 +47,23 @@ void *calloc(size_t nmemb, size_t size)
     return recorded(__libc_calloc(nmemb, size), nmemb * size);
 }
 
+/* As recorded_slow; `not_own`: tm_forget_heap_fast returned -1. */
+static __attribute__((noinline)) void free_slow(void *p, int not_own)
+{
+    if (tm_interposer_records())
+        tm_forget_heap_slow((uintptr_t)p, not_own);
+    __libc_free(p);
+}
+
 void free(void *p)
 {
     /* Forget before freeing: once freed, another thread may get the same address and record it. */
-    if (p && tm_interposer_records())
-        tm_forget_heap((uintptr_t)p);
+    int records = p ? tm_interposer_records_now() : 0;
+    if (records != 0) {
+        int done = records > 0 ? tm_forget_heap_fast((uintptr_t)p) : 0;
+        if (TM_UNLIKELY(done <= 0))
+            return free_slow(p, done < 0);
+    }
     __libc_free(p);
 }
 

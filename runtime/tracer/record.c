@@ -125,7 +125,19 @@ void tm_record_fresh_slow(uintptr_t ptr, size_t size)
     tm_record(0, ptr, size, 1);
 }
 
-void tm_forget_heap_slow(uintptr_t ptr)
+void tm_forget_heap_slow(uintptr_t ptr, int not_own)
 {
-    tm_forget(0, ptr, NULL);
+    if (!not_own) {
+        tm_forget(0, ptr, NULL);
+        return;
+    }
+    /* tm_forget's domain-0 branch without its search of this thread's table: the block cannot have got there
+     * since the fast path looked (only this thread puts into its table, and the block is not freed yet). The
+     * other tables need no mark of ours (heap_table.c: remote users). */
+    tm_self.busy++;
+    tm_leak_check_note_free(ptr);
+    uint64_t value;
+    if (tm_heap_remove_remote(ptr, &value, tm_self.heap_table))
+        tm_counters_add(-(int64_t)tm_packed_size(value));
+    tm_self.busy--;
 }

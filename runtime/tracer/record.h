@@ -73,41 +73,42 @@ static inline __attribute__((always_inline)) int tm_record(unsigned domain, uint
     return rc;
 }
 
-/* record.c: tm_record(0, ptr, size, 1) and tm_forget(0, ptr, NULL) out of line, for the fast paths below. */
-void tm_record_fresh_slow(uintptr_t ptr, size_t size) TM_HIDDEN;
-void tm_forget_heap_slow(uintptr_t ptr) TM_HIDDEN;
-
-/* tm_record(0, ptr, size, 1) from an interposer or a hook, which found busy 0: the common case (the thread's
- * table and counter slot exist, limit 1, no sweep, tracing, the traceback cached) straight through with the
- * fewest instructions, anything else in tm_record itself (inline for deep tracebacks, out of line otherwise). The fast path gives up before it changes anything
- * but the marks (busy, in_op), which it takes back. */
-static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr, size_t size)
+/* tm_record(0, ptr, size, 1) from an interposer or a hook, which found busy 0, in the common case (the thread's
+ * table and counter slot exist, limit 1, no sweep, tracing, the traceback cached, no flush, no leak-check
+ * scope open): returns 1 when done, 0 when it gave up having changed nothing (the marks, busy and in_op, taken
+ * back). It makes no call, so that the interposers inline it without saving registers, and send the rest to
+ * tm_record out of line by a tail call. */
+static inline __attribute__((always_inline)) int tm_record_fresh_fast(uintptr_t ptr, size_t size)
 {
     struct heap_table *t = tm_self.heap_table;
     struct tm_counter_slot *slot = tm_self.slot;
-    if (TM_UNLIKELY(tm_nframe() != 1)) { /* deep tracebacks: tm_record inline, no second call frame */
-        tm_record(0, ptr, size, 1);
-        return;
+    if (TM_UNLIKELY(!t || !slot || tm_nframe() != 1 || tm_heap_full(t) || size > TM_MAX_TRACE_SIZE ||
+                    __atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED)))
+        return 0;
+    tm_self.busy = 1;
+    const tmtrace_site *site = tm_self.pending_site;
+    uint32_t total, tb;
+    uintptr_t k;
+    ptrdiff_t i;
+    int done = tm_heap_enter_fast(t) && tm_traceback_one_cached(&site, &total, &tb) &&
+               (i = tm_heap_insert_at(t, ptr, &k)) >= 0 && /* a stale trace of ptr: tm_record counts it */
+               tm_counters_try_add(slot, (int64_t)size);     /* the last test: it counts when it passes */
+    if (TM_LIKELY(done)) {
+        tm_self.pending_site = NULL;
+        tm_heap_fill(t, i, k, ptr, tm_pack(size, tb));
     }
-    if (TM_LIKELY(t && slot && !tm_heap_full(t) && size <= TM_MAX_TRACE_SIZE)) {
-        tm_self.busy = 1;
-        if (TM_LIKELY(tm_heap_enter(t, 0) == 0)) {
-            uint32_t tb = tm_traceback_one(tm_self.pending_site);
-            if (TM_LIKELY(tb != TM_NO_TRACEBACK)) {
-                tm_self.pending_site = NULL;
-                uint64_t old;
-                int put = tm_heap_insert(t, ptr, tm_pack(size, tb), &old);
-                tm_counters_add_to(slot, (int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
-                tm_heap_leave(t, 0);
-                tm_leak_check_note_alloc(ptr, size);
-                tm_self.busy = 0;
-                return;
-            }
-        }
-        tm_heap_leave(t, 0);
-        tm_self.busy = 0;
-    }
-    tm_record_fresh_slow(ptr, size);
+    tm_heap_leave(t, 0);
+    tm_self.busy = 0;
+    return done;
+}
+
+/* record.c: tm_record(0, ptr, size, 1) out of line. */
+void tm_record_fresh_slow(uintptr_t ptr, size_t size) TM_HIDDEN;
+
+static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr, size_t size)
+{
+    if (!tm_record_fresh_fast(ptr, size))
+        tm_record_fresh_slow(ptr, size);
 }
 
 /* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
@@ -137,30 +138,42 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
     return removed;
 }
 
-/* tm_forget(0, ptr, NULL) from an interposer or a hook, which found busy 0: the common case (the block is in
- * this thread's table, no sweep, no leak-check scope open) straight through, anything else in tm_forget. */
-static inline __attribute__((always_inline)) void tm_forget_heap(uintptr_t ptr)
+/* tm_forget(0, ptr, NULL) from an interposer or a hook, which found busy 0, in the common case (the block is
+ * in this thread's table, no sweep, no flush, no leak-check scope open), making no call: 1 when done; 0 when it
+ * gave up having changed nothing but its marks, which it took back; -1 as 0, having found in a fast operation
+ * that this thread's table does not hold ptr (the caller passes it to tm_forget_heap_slow). */
+static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t ptr)
 {
     struct heap_table *t = tm_self.heap_table;
     struct tm_counter_slot *slot = tm_self.slot;
-    if (TM_LIKELY(t && slot && !__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED))) {
-        tm_self.busy = 1;
-        if (TM_LIKELY(tm_heap_enter(t, 0) == 0)) {
-            ptrdiff_t i = tm_heap_find(t, ptr);
-            if (TM_LIKELY(i >= 0)) {
-                /* A plain store, as in tm_heap_remove_in: no sweep overlaps a fast operation. */
-                uint64_t value = t->slots[i].value;
-                __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
-                tm_counters_add_to(slot, -(int64_t)tm_packed_size(value));
-                tm_heap_leave(t, 0);
-                tm_self.busy = 0;
-                return;
-            }
+    if (TM_UNLIKELY(!t || !slot || __atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED)))
+        return 0;
+    tm_self.busy = 1;
+    int done = 0;
+    if (TM_LIKELY(tm_heap_enter_fast(t))) {
+        ptrdiff_t i = tm_heap_find(t, ptr);
+        if (TM_UNLIKELY(i < 0)) {
+            done = -1;
+        } else if (TM_LIKELY(tm_counters_try_add(slot, -(int64_t)tm_packed_size(t->slots[i].value)))) {
+            /* A plain store, as in tm_heap_remove_in: no sweep overlaps a fast operation. */
+            __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
+            done = 1;
         }
-        tm_heap_leave(t, 0);
-        tm_self.busy = 0;
     }
-    tm_forget_heap_slow(ptr);
+    tm_heap_leave(t, 0);
+    tm_self.busy = 0;
+    return done;
+}
+
+/* record.c: tm_forget(0, ptr, NULL) out of line; `not_own`: tm_forget_heap_fast returned -1, so only the other
+ * threads' tables are searched. */
+void tm_forget_heap_slow(uintptr_t ptr, int not_own) TM_HIDDEN;
+
+static inline __attribute__((always_inline)) void tm_forget_heap(uintptr_t ptr)
+{
+    int done = tm_forget_heap_fast(ptr);
+    if (done <= 0)
+        tm_forget_heap_slow(ptr, done < 0);
 }
 
 #endif

@@ -105,14 +105,13 @@ struct tm_counter_slot {
 } __attribute__((aligned(64)));
 extern int64_t tm_flushed TM_HIDDEN; /* atomic */
 void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
-/* Adds delta bytes to traced memory in this thread's own slot, unless it must flush. */
-static inline __attribute__((always_inline)) void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delta)
+/* Adds delta bytes to traced memory in this thread's own slot and returns 1; 0 (nothing changed) when it must
+ * flush instead. */
+static inline __attribute__((always_inline)) int tm_counters_try_add(struct tm_counter_slot *slot, int64_t delta)
 {
     int64_t pending = slot->pending + delta;
-    if (TM_UNLIKELY(pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES)) {
-        tm_counters_add_slow(delta);
-        return;
-    }
+    if (TM_UNLIKELY(pending > TM_FLUSH_BYTES || pending < -TM_FLUSH_BYTES))
+        return 0;
     __atomic_store_n(&slot->pending, pending, __ATOMIC_RELAXED);
     if (delta > 0) {
         int64_t now = __atomic_load_n(&tm_flushed, __ATOMIC_RELAXED) + pending;
@@ -120,6 +119,13 @@ static inline __attribute__((always_inline)) void tm_counters_add_to(struct tm_c
         if (now > __atomic_load_n(&slot->peak_local, __ATOMIC_RELAXED))
             __atomic_store_n(&slot->peak_local, now, __ATOMIC_RELAXED);
     }
+    return 1;
+}
+/* Adds delta bytes to traced memory in this thread's own slot, unless it must flush. */
+static inline __attribute__((always_inline)) void tm_counters_add_to(struct tm_counter_slot *slot, int64_t delta)
+{
+    if (TM_UNLIKELY(!tm_counters_try_add(slot, delta)))
+        tm_counters_add_slow(delta);
 }
 /* Adds delta bytes to traced memory: the thread's own slot, unless it must flush or has none (always the case
  * with exact_peak=1). */
@@ -282,26 +288,38 @@ static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
  * empty stack). `here`: the frame address of the function that tm_traceback_one was inlined into. */
 uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here) TM_HIDDEN;
 
+/* The cache's answer for tm_traceback_one(*site): 1 and *id on a hit. 0 otherwise, with *site and *total set
+ * for tm_traceback_one_slow (*site stays NULL when the innermost shadow entry cannot be read at once). */
+static inline __attribute__((always_inline)) int tm_traceback_one_cached(const tmtrace_site **site, uint32_t *total,
+                                                                         uint32_t *id)
+{
+    uintptr_t depth = __tmtrace_shadow.depth;
+    *total = 1 + (uint32_t)depth; /* the frame, and every shadow entry below it once */
+    if (!*site) {
+        /* The innermost entry, when it is valid (see tm_capture's stale rule); otherwise the full walk. */
+        const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[(depth - 1) & TMTRACE_SHADOW_MASK];
+        if (TM_UNLIKELY(depth == 0 || !e->site || e->frame <= (uintptr_t)__builtin_frame_address(0)))
+            return 0;
+        *site = e->site;
+        *total = (uint32_t)depth;
+    }
+    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(*site)];
+    if (TM_LIKELY(c->site == *site && c->total_nframe == *total &&
+                  tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))) {
+        *id = c->id;
+        return 1;
+    }
+    return 0;
+}
+
 /* The traceback id (limit 1) of an allocation at `site` (NULL: from uninstrumented code, attributed to the
  * innermost valid shadow entry); TM_NO_TRACEBACK when out of tracer memory. */
 static inline __attribute__((always_inline)) uint32_t tm_traceback_one(const tmtrace_site *site)
 {
-    uintptr_t depth = __tmtrace_shadow.depth;
-    uint32_t total = 1 + (uint32_t)depth; /* the frame, and every shadow entry below it once */
-    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-    if (!site) {
-        /* The innermost entry, when it is valid (see tm_capture's stale rule); otherwise the full walk. */
-        const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[(depth - 1) & TMTRACE_SHADOW_MASK];
-        if (TM_UNLIKELY(depth == 0 || !e->site || e->frame <= here))
-            return tm_traceback_one_slow(NULL, 0, here);
-        site = e->site;
-        total = (uint32_t)depth;
-    }
-    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(site)];
-    if (TM_LIKELY(c->site == site && c->total_nframe == total &&
-                  tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE)))
-        return c->id;
-    return tm_traceback_one_slow(site, total, here);
+    uint32_t total, id;
+    if (TM_LIKELY(tm_traceback_one_cached(&site, &total, &id)))
+        return id;
+    return tm_traceback_one_slow(site, total, (uintptr_t)__builtin_frame_address(0));
 }
 
 /* ---- pending site: set by an entry point for the allocation it is about to make ---- */
@@ -321,16 +339,23 @@ static inline void tm_clear_pending_site(const tmtrace_site *const *unused)
         tm_set_pending_site(site)
 
 /* ---- interposition: shared test of the interposers ---- */
+/* tm_interposer_records without its first-use branch, for fast paths that make no call: 1 record, 0 do not
+ * (busy or suppressed), -1 ask tm_interposer_records. */
+static inline __attribute__((always_inline)) int tm_interposer_records_now(void)
+{
+    if (TM_UNLIKELY(!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED)))
+        return -1;
+    return tm_self.busy == 0 && tm_self.suppress == 0; /* two tests: the record path then knows busy is 0 */
+}
 static inline int tm_interposer_records(void)
 {
-    if (TM_UNLIKELY(!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED))) {
-        if (__atomic_load_n(&tm_g.ready, __ATOMIC_ACQUIRE))
-            return 0;
-        tm_init();
-        if (!__atomic_load_n(&tm_g.interposers_record, __ATOMIC_RELAXED))
-            return 0;
-    }
-    return tm_self.busy == 0 && tm_self.suppress == 0; /* two tests: the record path then knows busy is 0 */
+    int now = tm_interposer_records_now();
+    if (TM_LIKELY(now >= 0))
+        return now;
+    if (__atomic_load_n(&tm_g.ready, __ATOMIC_ACQUIRE))
+        return 0;
+    tm_init();
+    return tm_interposer_records_now() > 0;
 }
 
 /* ---- sanitizer_hooks.c ---- */
