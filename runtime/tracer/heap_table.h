@@ -135,10 +135,11 @@ static inline __attribute__((always_inline)) ptrdiff_t tm_heap_insert_at(const s
 static inline __attribute__((always_inline)) void tm_heap_fill(struct heap_table *t, ptrdiff_t i, uintptr_t k,
                                                               uintptr_t key, uint64_t value)
 {
+    struct heap_slot *s = &t->slots[i]; /* before the stores: they might alias t->slots for the compiler */
     if (k == TM_HEAP_EMPTY)
         t->used++;
-    __atomic_store_n(&t->slots[i].value, value, __ATOMIC_RELAXED);
-    __atomic_store_n(&t->slots[i].key, key, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->value, value, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
 }
 
 /* Inserts into the owner's table t, which has room, in a fast operation: 1, or 2 when a stale entry for key

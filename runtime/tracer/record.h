@@ -154,10 +154,13 @@ static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t p
         ptrdiff_t i = tm_heap_find(t, ptr);
         if (TM_UNLIKELY(i < 0)) {
             done = -1;
-        } else if (TM_LIKELY(tm_counters_try_add(slot, -(int64_t)tm_packed_size(t->slots[i].value)))) {
-            /* A plain store, as in tm_heap_remove_in: no sweep overlaps a fast operation. */
-            __atomic_store_n(&t->slots[i].key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
-            done = 1;
+        } else {
+            struct heap_slot *s = &t->slots[i]; /* before the counter's store, which might alias t->slots */
+            if (TM_LIKELY(tm_counters_try_add(slot, -(int64_t)tm_packed_size(s->value)))) {
+                /* A plain store, as in tm_heap_remove_in: no sweep overlaps a fast operation. */
+                __atomic_store_n(&s->key, TM_HEAP_TOMBSTONE, __ATOMIC_RELAXED);
+                done = 1;
+            }
         }
     }
     tm_heap_leave(t, 0);
