@@ -74,12 +74,16 @@ static void *traced_realloc(void *p, size_t size)
     if (!tm_interposer_records())
         return __libc_realloc(p, size);
     uint64_t old;
-    int was_traced = tm_forget(0, (uintptr_t)p, &old);
+    struct tm_leak_taken taken;
+    int was_traced = tm_forget(0, (uintptr_t)p, &old, &taken);
     void *q = __libc_realloc(p, size);
-    if (q)
+    if (q) {
         tm_record(0, (uintptr_t)q, size, 1); /* a new trace: realloc's traceback, as tracemalloc does */
-    else if (was_traced && size != 0)     /* failed: p is untouched (size 0 freed it: glibc returns NULL) */
-        tm_restore(0, (uintptr_t)p, old);
+    } else if (size != 0) { /* failed: p is untouched (size 0 freed it: glibc returns NULL) */
+        if (was_traced)
+            tm_restore(0, (uintptr_t)p, old);
+        tm_leak_check_note_kept((uintptr_t)p, &taken); /* still the scope's block, still maybe its leak */
+    }
     return q;
 }
 

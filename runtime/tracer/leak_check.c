@@ -272,17 +272,36 @@ void tm_leak_check_record_alloc(uintptr_t ptr, size_t size)
     pthread_mutex_unlock(&scope_lock);
 }
 
-void tm_leak_check_record_free(uintptr_t ptr)
+void tm_leak_check_record_free(uintptr_t ptr, struct tm_leak_taken *taken)
 {
     if (!ptr)
         return;
     pthread_mutex_lock(&scope_lock);
     struct candidate *c = NULL;
+    struct candidate_table *t = NULL;
+    int table = -2;
     for (int i = nscopes - 1; i >= 0 && !c; i--)
-        if ((c = table_find(&scopes[i].candidates, ptr)))
-            table_remove_slot(&scopes[i].candidates, c);
-    if (!c && (c = table_find(&reported, ptr)))
-        table_remove_slot(&reported, c);
+        if ((c = table_find(t = &scopes[i].candidates, ptr)))
+            table = i;
+    if (!c && (c = table_find(t = &reported, ptr)))
+        table = -1;
+    if (c) {
+        if (taken)
+            *taken = (struct tm_leak_taken){table, scope_generation, c->size, c->ignored};
+        table_remove_slot(t, c);
+    }
+    pthread_mutex_unlock(&scope_lock);
+}
+
+void tm_leak_check_record_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
+{
+    pthread_mutex_lock(&scope_lock);
+    struct candidate_table *t = taken->table == -1                                                  ? &reported
+                                : taken->generation == scope_generation && taken->table < nscopes ? &scopes[taken->table].candidates
+                                                                                                  : NULL;
+    /* Out of memory: the block is simply not a candidate any more, as in tm_leak_check_record_alloc. */
+    if (t && table_insert(t, ptr, taken->size) == 0)
+        table_find(t, ptr)->ignored = taken->ignored;
     pthread_mutex_unlock(&scope_lock);
 }
 

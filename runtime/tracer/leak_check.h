@@ -15,8 +15,19 @@
 /* Non-zero while at least one scope is open. */
 extern int tm_leak_check_active __attribute__((visibility("hidden")));
 
+/* What a free note took out of leak_check's tables, so that a realloc that fails (the block stays) can give
+ * it back: without that, a block kept by a failed realloc would stop being a candidate of its scope. */
+struct tm_leak_taken {
+    int table;           /* -2: nothing taken; -1: the reported blocks; >= 0: that scope's candidates */
+    unsigned generation; /* the scope stack's, when taken: a scope that ended meanwhile gets nothing back */
+    size_t size;
+    int ignored;
+};
+
 void tm_leak_check_record_alloc(uintptr_t ptr, size_t size) __attribute__((visibility("hidden")));
-void tm_leak_check_record_free(uintptr_t ptr) __attribute__((visibility("hidden")));
+void tm_leak_check_record_free(uintptr_t ptr, struct tm_leak_taken *taken) __attribute__((visibility("hidden")));
+void tm_leak_check_record_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
+    __attribute__((visibility("hidden")));
 
 static inline void tm_leak_check_note_alloc(uintptr_t ptr, size_t size)
 {
@@ -27,7 +38,22 @@ static inline void tm_leak_check_note_alloc(uintptr_t ptr, size_t size)
 static inline void tm_leak_check_note_free(uintptr_t ptr)
 {
     if (__builtin_expect(__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED), 0))
-        tm_leak_check_record_free(ptr);
+        tm_leak_check_record_free(ptr, NULL);
+}
+
+/* The free note of a realloc, which may fail and keep the block: then tm_leak_check_note_kept gives back what
+ * this took. */
+static inline void tm_leak_check_note_free_taking(uintptr_t ptr, struct tm_leak_taken *taken)
+{
+    taken->table = -2;
+    if (__builtin_expect(__atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED), 0))
+        tm_leak_check_record_free(ptr, taken);
+}
+
+static inline void tm_leak_check_note_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
+{
+    if (__builtin_expect(taken->table != -2, 0))
+        tm_leak_check_record_kept(ptr, taken);
 }
 
 #endif

@@ -128,7 +128,7 @@ void tm_record_fresh_slow(uintptr_t ptr, size_t size)
 void tm_forget_heap_slow(uintptr_t ptr, int not_own)
 {
     if (!not_own) {
-        tm_forget(0, ptr, NULL);
+        tm_forget(0, ptr, NULL, NULL);
         return;
     }
     /* tm_forget's domain-0 branch without its search of this thread's table: the block cannot have got there

@@ -111,14 +111,19 @@ static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr,
         tm_record_fresh_slow(ptr, size);
 }
 
-/* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. */
-static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old)
+/* Forgets (domain, ptr); returns 1 and sets *old (if non-NULL) when it was traced. `taken` (domain 0, may be
+ * NULL): where the leak check's note is kept, for a realloc that may fail and keep the block. */
+static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uintptr_t ptr, uint64_t *old,
+                                                           struct tm_leak_taken *taken)
 {
     uint64_t value;
     int removed;
     int nested = tm_self.busy++ != 0; /* as in tm_record */
     if (domain == 0) {
-        tm_leak_check_note_free(ptr); /* before the block goes back to the allocator */
+        if (taken) /* before the block goes back to the allocator */
+            tm_leak_check_note_free_taking(ptr, taken);
+        else
+            tm_leak_check_note_free(ptr);
         struct heap_table *t = tm_self.heap_table; /* none yet: the block can only be in another table */
         int fast = t && tm_heap_enter(t, nested) < TM_QUIESCE_SWEEP;
         removed = tm_heap_remove_in(t, ptr, &value, fast);

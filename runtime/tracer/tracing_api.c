@@ -84,7 +84,7 @@ int tmtrace_untrack(unsigned domain, uintptr_t ptr)
     tm_init();
     if (!__atomic_load_n(&tm_g.tracing, __ATOMIC_RELAXED))
         return tm_error("tmtrace_untrack: not tracing");
-    tm_forget(domain, ptr, NULL);
+    tm_forget(domain, ptr, NULL, NULL);
     return 0;
 }
 

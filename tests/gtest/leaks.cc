@@ -113,3 +113,11 @@ TYPED_TEST(TypedLeaks, LeaksOnlyForLong)
     if (sizeof(TypeParam) == sizeof(long))
         (void)new TypeParam[40];  // expect: TypedLeaks/1.LeaksOnlyForLong#1
 }
+
+// A realloc that fails leaves the block where it was: it stays the test's block, and so its leak.
+TEST(Leaks, KeptByFailedRealloc)
+{
+    void *block = std::malloc(280);  // expect: Leaks.KeptByFailedRealloc#1
+    void *volatile grown = std::realloc(block, static_cast<std::size_t>(-1) / 2);
+    EXPECT_EQ(grown, nullptr);
+}
