@@ -100,7 +100,7 @@ struct FunctionCalls {
 // Whether the function's control flow rules out holding the slot in a region smaller than the whole function:
 // landing pads and setjmp must restore the slot wherever they are; indirectbr and callbr edges cannot be split.
 bool needsWholeFunction(Function &F) {
-  if (F.hasOptNone()) // -O0: the simplest code, which FastISel selects (see the entry-block split below)
+  if (F.hasOptNone()) // -O0: the simplest code, which FastISel selects (see shadowAddress and frameKey)
     return true;
   for (BasicBlock &BB : F) {
     if (BB.isEHPad() || isa<IndirectBrInst>(BB.getTerminator()) || isa<CallBrInst>(BB.getTerminator()))
