@@ -81,14 +81,13 @@ Value *frameKey(IRBuilder<> &IRB, Function &F) {
   Triple T(F.getParent()->getTargetTriple());
   Type *I64 = IRB.getInt64Ty();
   PointerType *Ptr = IRB.getPtrTy(F.getAddressSpace());
-  if (T.getArch() != Triple::x86_64)
-    return IRB.CreatePtrToInt(IRB.CreateIntrinsic(Intrinsic::frameaddress, {Ptr}, {IRB.getInt32(0)}), I64,
-                              "tmtrace.frame");
-  if (!F.hasOptNone() || !T.isOSBinFormatELF())
+  bool X86_64 = T.getArch() == Triple::x86_64;
+  if (X86_64 && !(F.hasOptNone() && T.isOSBinFormatELF()))
     return IRB.CreatePtrToInt(IRB.CreateIntrinsic(Intrinsic::addressofreturnaddress, {Ptr}, {}), I64,
                               "tmtrace.frame");
-  Value *FramePointer = IRB.CreatePtrToInt(IRB.CreateIntrinsic(Intrinsic::frameaddress, {Ptr}, {IRB.getInt32(0)}), I64);
-  return IRB.CreateAdd(FramePointer, ConstantInt::get(I64, 8), "tmtrace.frame");
+  Value *FrameAddress = IRB.CreatePtrToInt(
+      IRB.CreateIntrinsic(Intrinsic::frameaddress, {Ptr}, {IRB.getInt32(0)}), I64, X86_64 ? "" : "tmtrace.frame");
+  return X86_64 ? IRB.CreateAdd(FrameAddress, ConstantInt::get(I64, 8), "tmtrace.frame") : FrameAddress;
 }
 
 // The calls of one function that the protocol touches.
