@@ -39,6 +39,7 @@ struct ShadowLayout {
   GlobalVariable *Shadow;
   StructType *Type;   // { i64 depth, [N x { ptr site, i64 frame }] }
   StructType *Entry;
+  Function *Address = nullptr; // -O0's way to the thread's shadow, see shadowAddress()
 };
 
 ShadowLayout declareShadow(Module &M) {
@@ -54,6 +55,41 @@ ShadowLayout declareShadow(Module &M) {
   return {GV, Shadow, Entry};
 }
 
+// The thread's shadow address. -O0's FastISel cannot select a TLS address: each llvm.threadlocal.address costs
+// a SelectionDAG run of its own, a large part of the -O0 compile time of a file with many small functions. In
+// functions FastISel selects (optnone), it is a direct call to one module-local function that holds the only
+// TLS access (a call and a return more per activation, at -O0 only).
+Value *shadowAddress(IRBuilder<> &IRB, Function &F, ShadowLayout &Layout) {
+  if (!F.hasOptNone())
+    return IRB.CreateThreadLocalAddress(Layout.Shadow);
+  if (!Layout.Address) {
+    Module &M = *F.getParent();
+    Layout.Address = Function::Create(FunctionType::get(IRB.getPtrTy(), false), GlobalValue::InternalLinkage,
+                                      "tmtrace.shadow_address", M);
+    Layout.Address->addFnAttr(Attribute::NoUnwind);
+    Layout.Address->setUWTableKind(UWTableKind::Default); // unwinders (profilers) may stop in it
+    IRBuilder<> Body(BasicBlock::Create(M.getContext(), "", Layout.Address));
+    Body.CreateRet(Body.CreateThreadLocalAddress(Layout.Shadow));
+  }
+  return IRB.CreateCall(Layout.Address);
+}
+
+// The frame key (tmtrace_abi.h): the address of the return address on x86-64, the frame address elsewhere. In
+// optnone functions on x86-64 it is the frame address + 8, the same address (the frame pointer is pushed right
+// below the return address), because FastISel selects llvm.frameaddress but not llvm.addressofreturnaddress.
+Value *frameKey(IRBuilder<> &IRB, Function &F) {
+  Triple T(F.getParent()->getTargetTriple());
+  Type *I64 = IRB.getInt64Ty();
+  PointerType *Ptr = IRB.getPtrTy(F.getAddressSpace());
+  bool X86_64 = T.getArch() == Triple::x86_64;
+  if (X86_64 && !(F.hasOptNone() && T.isOSBinFormatELF()))
+    return IRB.CreatePtrToInt(IRB.CreateIntrinsic(Intrinsic::addressofreturnaddress, {Ptr}, {}), I64,
+                              "tmtrace.frame");
+  Value *FrameAddress = IRB.CreatePtrToInt(
+      IRB.CreateIntrinsic(Intrinsic::frameaddress, {Ptr}, {IRB.getInt32(0)}), I64, X86_64 ? "" : "tmtrace.frame");
+  return X86_64 ? IRB.CreateAdd(FrameAddress, ConstantInt::get(I64, 8), "tmtrace.frame") : FrameAddress;
+}
+
 // The calls of one function that the protocol touches.
 struct FunctionCalls {
   SmallVector<CallBase *, 16> Pushed;      // may allocate: each gets { frame, site } stored in the slot
@@ -63,7 +99,7 @@ struct FunctionCalls {
 // Whether the function's control flow rules out holding the slot in a region smaller than the whole function:
 // landing pads and setjmp must restore the slot wherever they are; indirectbr and callbr edges cannot be split.
 bool needsWholeFunction(Function &F) {
-  if (F.hasOptNone()) // -O0: the simplest code, which FastISel selects (see the entry-block split below)
+  if (F.hasOptNone()) // -O0: the simplest code, which FastISel selects (see shadowAddress and frameKey)
     return true;
   for (BasicBlock &BB : F) {
     if (BB.isEHPad() || isa<IndirectBrInst>(BB.getTerminator()) || isa<CallBrInst>(BB.getTerminator()))
@@ -106,7 +142,7 @@ Instruction *releasePoint(ReturnInst *Ret, const DenseSet<CallBase *> &PushedSet
 
 // Instruments one function with the protocol of tmtrace_abi.h: the slot is taken in the home block and given
 // back on every way out of the region that block dominates.
-void instrumentFunction(Function &F, FunctionCalls Calls, const ShadowLayout &Layout, SiteTable &Sites) {
+void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, SiteTable &Sites) {
   LLVMContext &Ctx = F.getContext();
   Type *I64 = Type::getInt64Ty(Ctx);
   DominatorTree DT(F);
@@ -140,40 +176,29 @@ void instrumentFunction(Function &F, FunctionCalls Calls, const ShadowLayout &La
     if (DT.dominates(Home, Call->getParent()) && !is_contained(Releases, Call))
       Cleared.push_back(Call);
 
-  // The thread's shadow address is computed alone in its block: -O0's FastISel cannot select a TLS address and
-  // falls back to SelectionDAG for the whole block that holds one, so that block is kept tiny. In the entry
-  // block it goes after the allocas, which must stay there.
+  // In the entry block, after the allocas, which must stay there. Depth and site are the first fields of their
+  // structs (static_assert above): their addresses are the struct's, with no instruction to select.
   BasicBlock::iterator At = Home->getFirstInsertionPt();
   while (isa<AllocaInst>(*At))
     ++At;
   IRBuilder<> IRB(Home, At);
-  Value *Shadow = IRB.CreateThreadLocalAddress(Layout.Shadow);
-  BasicBlock *Body = SplitBlock(Home, std::next(cast<Instruction>(Shadow)->getIterator()));
-  IRB.SetInsertPoint(&*Body->getFirstInsertionPt());
-  Value *Depth = IRB.CreateStructGEP(Layout.Type, Shadow, 0, "tmtrace.depth");
+  Value *Depth = shadowAddress(IRB, F, Layout);
   LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
   Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
   Value *Slot = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
-  Value *Entry = IRB.CreateInBoundsGEP(Layout.Type, Shadow, {IRB.getInt64(0), IRB.getInt32(1), Slot},
-                                       "tmtrace.entry");
-  Value *SiteField = IRB.CreateStructGEP(Layout.Entry, Entry, 0);
-  Value *FrameField = IRB.CreateStructGEP(Layout.Entry, Entry, 1);
-  // The address of the return address on x86-64 (no frame pointer needed); the frame address elsewhere.
-  Intrinsic::ID FrameKey = Triple(F.getParent()->getTargetTriple()).getArch() == Triple::x86_64
-                               ? Intrinsic::addressofreturnaddress
-                               : Intrinsic::frameaddress;
-  CallInst *FrameAddress =
-      FrameKey == Intrinsic::frameaddress
-          ? IRB.CreateIntrinsic(FrameKey, {IRB.getPtrTy(F.getAddressSpace())}, {IRB.getInt32(0)})
-          : IRB.CreateIntrinsic(FrameKey, {IRB.getPtrTy(F.getAddressSpace())}, {});
-  Value *Frame = IRB.CreatePtrToInt(FrameAddress, I64, "tmtrace.frame");
+  Value *SiteField = IRB.CreateInBoundsGEP(Layout.Type, Depth, {IRB.getInt64(0), IRB.getInt32(1), Slot},
+                                           "tmtrace.entry");
+  Value *FrameField = IRB.CreateStructGEP(Layout.Entry, SiteField, 1);
+  Value *Frame = frameKey(IRB, F);
   Constant *NoSite = ConstantPointerNull::get(PointerType::getUnqual(Ctx));
 
   // Taking the slot, and taking it again where an exception or longjmp lands with a deeper depth. The site is
   // cleared before the depth is raised, so that a signal handler never reads a site left by another activation.
+  SmallVector<BasicBlock *, 16> Stored; // blocks that get volatile stores (repeats do no harm)
   auto take = [&](IRBuilder<> &B) {
     B.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
     B.CreateStore(D1, Depth, /*isVolatile=*/true);
+    Stored.push_back(B.GetInsertBlock());
   };
   take(IRB);
   for (BasicBlock &BB : F) {
@@ -196,11 +221,13 @@ void instrumentFunction(Function &F, FunctionCalls Calls, const ShadowLayout &La
     IRB.CreateStore(Frame, FrameField, /*isVolatile=*/true);
     StoreInst *SiteStore = IRB.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
     Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
+    Stored.push_back(Call->getParent());
   }
   // An allocation entry point receives its own site: this activation's slot must not add a frame for it.
   for (CallBase *Call : Cleared) {
     IRB.SetInsertPoint(Call);
     IRB.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
+    Stored.push_back(Call->getParent());
   }
 
   for (Instruction *I : Releases) {
@@ -208,8 +235,6 @@ void instrumentFunction(Function &F, FunctionCalls Calls, const ShadowLayout &La
     IRB.CreateStore(D0, Depth);
   }
   for (auto [From, To] : Exits) {
-    if (From == Home)
-      From = Body; // the split above moved Home's terminator
     // All of From's edges to To at once (a switch may have several); such an edge is critical, or To would be
     // in the region.
     BasicBlock *Edge = From->getSingleSuccessor()
@@ -219,6 +244,14 @@ void instrumentFunction(Function &F, FunctionCalls Calls, const ShadowLayout &La
     IRB.SetInsertPoint(Edge->getTerminator());
     IRB.CreateStore(D0, Depth);
   }
+
+  // FastISel (optnone) selects a block from its end and leaves the rest of the block to SelectionDAG where it
+  // fails, which it does at every invoke: an invoke gets a block of its own, so that the stores before it are
+  // not selected by SelectionDAG.
+  if (F.hasOptNone())
+    for (BasicBlock *BB : Stored)
+      if (isa<InvokeInst>(BB->getTerminator()))
+        SplitBlock(BB, BB->getTerminator());
 }
 
 } // namespace

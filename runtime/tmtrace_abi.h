@@ -27,12 +27,13 @@
  * every returns_twice call (setjmp): exceptions and longjmp may land with the depth of a deeper frame.
  *   The frame key is an address in the activation's frame that compares strictly greater than every callee's
  * (the stack grows down on every supported target): the address of the return address on x86-64
- * (llvm.addressofreturnaddress, which needs no frame pointer), the frame address (llvm.frameaddress(0))
- * elsewhere. The runtime reads entries from depth-1 downwards and skips an entry whose site is NULL or whose
- * frame key is not greater than that of the last entry it kept (for the first, than its own frame address),
- * which discards entries left stale by an exception or longjmp that landed in uninstrumented code, and entries
- * overwritten when recursion went deeper than TMTRACE_SHADOW_CAPACITY (the array is a ring indexed by
- * depth & MASK, so the innermost entries always survive).
+ * (llvm.addressofreturnaddress, which needs no frame pointer; at -O0 the same address as llvm.frameaddress(0)
+ * + 8, which -O0's instruction selector handles), the frame address (llvm.frameaddress(0)) elsewhere. The
+ * runtime reads entries from depth-1 downwards and skips an entry whose site is NULL or whose frame key is not
+ * greater than that of the last entry it kept (for the first, than its own frame address), which discards
+ * entries left stale by an exception or longjmp that landed in uninstrumented code, and entries overwritten
+ * when recursion went deeper than TMTRACE_SHADOW_CAPACITY (the array is a ring indexed by depth & MASK, so the
+ * innermost entries always survive).
  *   Why each store is where it is:
  *   - The frame key is stored before every pushed call, not once per activation: a slot that deeper recursion
  *     overwrote (the ring wrapped) or that a signal handler used (see below) is whole again at the next call.

@@ -2,8 +2,8 @@
 # wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
 # (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared, including the
 # debug-info choices (none: -gline-directives-only; the user's own -gline-directives-only: kept). Also the
-# errors: a clang of another major (clang-14), -static, a missing compiler; and relocation (a copy of
-# bin/ and lib/ elsewhere finds its own plugin and runtime).
+# errors: a clang of another major (clang-14), -static, a missing compiler; the default clang-19 trusted by
+# its name; and relocation (a copy of bin/ and lib/ elsewhere finds its own plugin and runtime).
 source "$(dirname "$0")/lib.sh"
 fake=$WORK/fake-clang
 cat > "$fake" <<'FAKE'
@@ -47,6 +47,12 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
   export TMTRACE_CLANG=$WORK/no-such-clang
   run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
+  # The default compiler, clang-19, is not asked its version (a stand-in that would answer 14 is not stopped).
+  mkdir -p "$WORK/default-clang"
+  sed 's/echo 19.1.7/echo 14.0.6/' "$fake" > "$WORK/default-clang/clang-19"
+  chmod +x "$WORK/default-clang/clang-19"
+  unset TMTRACE_CLANG
+  PATH="$WORK/default-clang:$PATH" run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c
   # Relocated: bin/ and lib/ copied under another prefix use that prefix's plugin, runtime and headers.
   mkdir -p "$WORK/prefix/bin" "$WORK/prefix/lib" "$WORK/prefix/include/tmtrace"
   cp "$TMTRACE_CC" "$WORK/prefix/bin/"
