@@ -35,7 +35,9 @@
  * A sweeper waits for nobody that can wait for it: owners never wait for a sweep, and it holds no lock while
  * it waits. It does not wait for its own thread (a sweep from a signal handler that interrupted this thread's
  * malloc or free may miscount that one block). An operation nested in one of its thread's own (tmtrace_track
- * from a signal handler) leaves the mark to the outer one and goes the slow way.
+ * from a signal handler) leaves the mark to the outer one and goes the slow way. Known hole (README, Known
+ * limits): that slow way may rebuild the table or take the slot the interrupted operation chose, so a domain-0
+ * tmtrace_track/untrack in a handler that interrupted this thread's malloc/free can crash or miscount.
  *
  * Memory: the owner rebuilds when used slots (live + tombstones) pass 3/4 of the table, sizing the new table
  * to twice the live entries: 16 B per slot is 21-32 B per live block. A fuller table (7/8 full, rebuilt to

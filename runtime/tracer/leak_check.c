@@ -300,8 +300,12 @@ void tm_leak_check_record_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
                                 : taken->generation == scope_generation && taken->table < nscopes ? &scopes[taken->table].candidates
                                                                                                   : NULL;
     /* Out of memory: the block is simply not a candidate any more, as in tm_leak_check_record_alloc. */
-    if (t && table_insert(t, ptr, taken->size) == 0)
+    if (t && table_insert(t, ptr, taken->size) == 0) {
         table_find(t, ptr)->ignored = taken->ignored;
+        /* The last scope may have ended meanwhile and switched the notes off, `reported` being empty then:
+         * this block's free must still reach it. */
+        __atomic_store_n(&tm_leak_check_active, 1, __ATOMIC_RELEASE);
+    }
     pthread_mutex_unlock(&scope_lock);
 }
 

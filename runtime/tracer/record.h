@@ -82,15 +82,17 @@ static inline __attribute__((always_inline)) int tm_record_fresh_fast(uintptr_t 
 {
     struct heap_table *t = tm_self.heap_table;
     struct tm_counter_slot *slot = tm_self.slot;
-    if (TM_UNLIKELY(!t || !slot || tm_nframe() != 1 || tm_heap_full(t) || size > TM_MAX_TRACE_SIZE ||
+    if (TM_UNLIKELY(!t || !slot || tm_heap_full(t) || size > TM_MAX_TRACE_SIZE ||
                     __atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED)))
         return 0;
     tm_self.busy = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* busy before the in_op mark: a handler in between goes nested */
     const tmtrace_site *site = tm_self.pending_site;
     uint32_t total, tb;
     uintptr_t k;
     ptrdiff_t i;
-    int done = tm_heap_enter_fast(t) && tm_traceback_one_cached(&site, &total, &tb) &&
+    /* The limit is read after the state (acquire), as tm_record does: a start(25) seen is a limit of 25 seen. */
+    int done = tm_heap_enter_fast(t) && tm_nframe() == 1 && tm_traceback_one_cached(&site, &total, &tb) &&
                (i = tm_heap_insert_at(t, ptr, &k)) >= 0 && /* a stale trace of ptr: tm_record counts it */
                tm_counters_try_add(slot, (int64_t)size);     /* the last test: it counts when it passes */
     if (TM_LIKELY(done)) {
@@ -98,6 +100,7 @@ static inline __attribute__((always_inline)) int tm_record_fresh_fast(uintptr_t 
         tm_heap_fill(t, i, k, ptr, tm_pack(size, tb));
     }
     tm_heap_leave(t, 0);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the operation and its in_op release before busy drops */
     tm_self.busy = 0;
     return done;
 }
@@ -154,6 +157,7 @@ static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t p
     if (TM_UNLIKELY(!t || !slot || __atomic_load_n(&tm_leak_check_active, __ATOMIC_RELAXED)))
         return 0;
     tm_self.busy = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* busy before the in_op mark: a handler in between goes nested */
     int done = 0;
     if (TM_LIKELY(tm_heap_enter_fast(t))) {
         ptrdiff_t i = tm_heap_find(t, ptr);
@@ -169,6 +173,7 @@ static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t p
         }
     }
     tm_heap_leave(t, 0);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the operation and its in_op release before busy drops */
     tm_self.busy = 0;
     return done;
 }

@@ -294,10 +294,12 @@ static inline __attribute__((always_inline)) int tm_traceback_one_cached(const t
                                                                          uint32_t *id)
 {
     uintptr_t depth = __tmtrace_shadow.depth;
-    *total = 1 + (uint32_t)depth; /* the frame, and every shadow entry below it once */
+    const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[(depth - 1) & TMTRACE_SHADOW_MASK];
+    /* The frame, and every shadow entry below it once, but the caller's own slot when it cleared it for this
+     * entry-point call (it is no frame: tm_capture's rule). */
+    *total = 1 + (uint32_t)depth - (depth != 0 && !e->site);
     if (!*site) {
         /* The innermost entry, when it is valid (see tm_capture's stale rule); otherwise the full walk. */
-        const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[(depth - 1) & TMTRACE_SHADOW_MASK];
         if (TM_UNLIKELY(depth == 0 || !e->site || e->frame <= (uintptr_t)__builtin_frame_address(0)))
             return 0;
         *site = e->site;

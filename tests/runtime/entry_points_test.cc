@@ -402,3 +402,27 @@ TEST_F(EntryPoints, SitesSeenBeforeTheirModuleIsRefusedReadUnknownAfterwards)
 }
 
 } // namespace
+
+namespace {
+// At frames=1 as at frames=2, the caller's own slot, cleared for its entry-point call, is no frame and is not
+// counted in total_nframe (tm_capture's rule; the frames=1 cache once counted it).
+class OneFrameTotal : public tmtest::TracerTest {};
+class TwoFramesTotal : public tmtest::TracerTest {
+protected:
+    int Frames() const override { return 2; }
+};
+size_t TotalWithClearedOwnSlot()
+{
+    tmtrace_site main_call = Site("/src/main.c", 3);
+    tmtrace_site site = Site("/src/g.c", 300);
+    ShadowPush in_main(&main_call, CallerFrame(0x7000));
+    ShadowPush in_f(nullptr, CallerFrame(0x6000)); // f's slot, site cleared before the entry-point call
+    void *p = __tmtrace_malloc(8, &site);
+    size_t total = 0;
+    FramesOf(p, &total);
+    free(p);
+    return total;
+}
+TEST_F(OneFrameTotal, CallersClearedSlotIsNotCounted) { EXPECT_EQ(TotalWithClearedOwnSlot(), 2u); }
+TEST_F(TwoFramesTotal, CallersClearedSlotIsNotCounted) { EXPECT_EQ(TotalWithClearedOwnSlot(), 2u); }
+} // namespace
