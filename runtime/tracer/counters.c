@@ -42,6 +42,10 @@ static void raise_peak(int64_t *peak, int64_t value)
 static void thread_exit(void *arg)
 {
     struct tm_counter_slot *slot = arg;
+    /* Let go of it before another thread may take it: a signal handler's malloc from here on attaches anew. */
+    if (tm_self.slot == slot)
+        tm_self.slot = NULL;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tm_spin_lock(&slots_lock);
     __atomic_fetch_add(&flushed, __atomic_load_n(&slot->pending, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
     raise_peak(&global_peak, __atomic_load_n(&slot->peak_local, __ATOMIC_RELAXED));
@@ -49,8 +53,6 @@ static void thread_exit(void *arg)
     __atomic_store_n(&slot->peak_local, 0, __ATOMIC_RELAXED);
     slot->in_use = 0;
     tm_spin_unlock(&slots_lock);
-    if (tm_self.slot == slot)
-        tm_self.slot = NULL;
 }
 
 /* Gives this thread a slot (reusing one of an exited thread); NULL only when out of tracer memory. */

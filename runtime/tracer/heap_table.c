@@ -126,11 +126,13 @@ int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_tabl
 static void thread_exit(void *arg)
 {
     struct heap_table *t = arg;
+    /* Let go of it before another thread may adopt it: a signal handler's malloc from here on attaches anew. */
+    if (tm_self.heap_table == t)
+        tm_self.heap_table = NULL;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tm_spin_lock(&registry_lock);
     t->owned = 0;
     tm_spin_unlock(&registry_lock);
-    if (tm_self.heap_table == t)
-        tm_self.heap_table = NULL;
 }
 
 /* This thread's table: an orphan adopted, or a new one. NULL only when out of tracer memory. */
