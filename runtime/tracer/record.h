@@ -146,7 +146,7 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
     return removed;
 }
 
-/* tm_forget(0, ptr, NULL) from an interposer or a hook, which found busy 0, in the common case (the block is
+/* tm_forget(0, ptr, NULL, NULL) from an interposer or a hook, which found busy 0, in the common case (the block is
  * in this thread's table, no sweep, no flush, no leak-check scope open), making no call: 1 when done; 0 when it
  * gave up having changed nothing but its marks, which it took back; -1 as 0, having found in a fast operation
  * that this thread's table does not hold ptr (the caller passes it to tm_forget_heap_slow). */
@@ -178,7 +178,7 @@ static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t p
     return done;
 }
 
-/* record.c: tm_forget(0, ptr, NULL) out of line; `not_own`: tm_forget_heap_fast returned -1, so only the other
+/* record.c: tm_forget(0, ptr, NULL, NULL) out of line; `not_own`: tm_forget_heap_fast returned -1, so only the other
  * threads' tables are searched. */
 void tm_forget_heap_slow(uintptr_t ptr, int not_own) TM_HIDDEN;
 
