@@ -178,8 +178,8 @@ static inline __attribute__((always_inline)) int tm_forget_heap_fast(uintptr_t p
     return done;
 }
 
-/* record.c: tm_forget(0, ptr, NULL, NULL) out of line; `not_own`: tm_forget_heap_fast returned -1, so only the other
- * threads' tables are searched. */
+/* record.c: tm_forget(0, ptr, NULL, NULL) out of line; `not_own`: tm_forget_heap_fast returned -1, so only the
+ * other threads' tables are searched. */
 void tm_forget_heap_slow(uintptr_t ptr, int not_own) TM_HIDDEN;
 
 static inline __attribute__((always_inline)) void tm_forget_heap(uintptr_t ptr)
