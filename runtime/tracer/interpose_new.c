@@ -4,8 +4,11 @@
  * new calls the real libstdc++ operator new (found with dlsym(RTLD_NEXT) on first use), so new-handlers and
  * std::bad_alloc behave as always, and records the block itself with the size the program asked for. While
  * the real operator runs, tm_self.suppress stops the malloc/aligned_alloc it calls from recording the same
- * block again (aligned new would otherwise record its rounded-up size). delete needs nothing of libstdc++:
- * it is free(), which forgets the block. */
+ * block again (aligned new would otherwise record its rounded-up size). Unaligned new first calls glibc's
+ * malloc itself, which is all libstdc++'s would do when it succeeds (through our malloc: two calls and the
+ * suppression more); only a failure goes to the real operator, whose new-handler loop tries malloc again and
+ * throws std::bad_alloc or returns NULL. delete needs nothing of libstdc++: it is free(), which forgets the
+ * block. */
 #include <dlfcn.h>
 #include <stdlib.h>
 
@@ -50,6 +53,11 @@ static void end_suppress(int *unused)
 #define TM_DEFINE_NEW(mangled, PARAMS, ARGS, SIZE, ALIGN, NOTHROW)                                               \
     void *mangled PARAMS                                                                                         \
     {                                                                                                            \
+        if (ALIGN == 0) { /* the common case: glibc's malloc directly (see above) */                             \
+            void *fast = __libc_malloc(SIZE ? SIZE : 1);                                                         \
+            if (TM_LIKELY(fast != NULL))                                                                         \
+                return recorded_new(fast, SIZE);                                                                 \
+        }                                                                                                        \
         static void *real_slot;                                                                                  \
         void *(*real) PARAMS = (void *(*) PARAMS)resolve(&real_slot, #mangled);                                 \
         if (!real)                                                                                               \
