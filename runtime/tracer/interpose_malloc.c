@@ -16,38 +16,18 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-/* Everything but the fast path, out of line: the interposers reach it by a tail call, so that their fast path
- * saves no register (and a deep traceback sees no extra frame). */
-static __attribute__((noinline)) void *recorded_slow(void *p, size_t size)
-{
-    if (tm_interposer_records())
-        tm_record(0, (uintptr_t)p, size, 1);
-    __asm__("" : "+r"(p)); /* hides that p is returned, which would turn the interposers' tail call into a call */
-    return p;
-}
-
-static inline __attribute__((always_inline)) void *recorded(void *p, size_t size)
-{
-    if (TM_UNLIKELY(!p))
-        return p;
-    int records = tm_interposer_records_now();
-    if (TM_LIKELY(records > 0) && TM_LIKELY(tm_record_fresh_fast((uintptr_t)p, size)))
-        return p;
-    return records == 0 ? p : recorded_slow(p, size);
-}
-
 void *malloc(size_t size)
 {
-    return recorded(__libc_malloc(size), size);
+    return tm_recorded(__libc_malloc(size), size);
 }
 
 void *calloc(size_t nmemb, size_t size)
 {
     /* __libc_calloc checks nmemb * size for overflow (ENOMEM); the product is exact when it succeeds. */
-    return recorded(__libc_calloc(nmemb, size), nmemb * size);
+    return tm_recorded(__libc_calloc(nmemb, size), nmemb * size);
 }
 
-/* As recorded_slow; `not_own`: tm_forget_heap_fast returned -1. */
+/* As tm_recorded_slow (record.c); `not_own`: tm_forget_heap_fast returned -1. */
 static __attribute__((noinline)) void free_slow(void *p, int not_own)
 {
     if (tm_interposer_records())
@@ -116,7 +96,7 @@ int posix_memalign(void **out, size_t alignment, size_t size)
     errno = saved;
     if (!p)
         return ENOMEM;
-    *out = recorded(p, size);
+    *out = tm_recorded(p, size);
     return 0;
 }
 
@@ -126,22 +106,22 @@ void *aligned_alloc(size_t alignment, size_t size)
         errno = EINVAL;
         return NULL;
     }
-    return recorded(__libc_memalign(alignment, size), size);
+    return tm_recorded(__libc_memalign(alignment, size), size);
 }
 
 void *memalign(size_t alignment, size_t size)
 {
-    return recorded(__libc_memalign(alignment, size), size);
+    return tm_recorded(__libc_memalign(alignment, size), size);
 }
 
 void *valloc(size_t size)
 {
-    return recorded(__libc_valloc(size), size);
+    return tm_recorded(__libc_valloc(size), size);
 }
 
 void *pvalloc(size_t size)
 {
-    return recorded(__libc_pvalloc(size), size);
+    return tm_recorded(__libc_pvalloc(size), size);
 }
 
 size_t malloc_usable_size(void *p)

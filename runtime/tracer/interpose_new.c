@@ -49,19 +49,15 @@ static void end_suppress(int *unused)
 }
 
 /* One operator new: PARAMS/ARGS are its parameter list and argument list, SIZE and ALIGN name its size and
- * alignment parameters (ALIGN 0 when unaligned), NOTHROW is 1 for the nothrow forms. */
+ * alignment parameters (ALIGN 0 when unaligned), NOTHROW is 1 for the nothrow forms. The real operator is
+ * called out of line, so that unaligned new's fast path saves no register. */
 #define TM_DEFINE_NEW(mangled, PARAMS, ARGS, SIZE, ALIGN, NOTHROW)                                               \
-    void *mangled PARAMS                                                                                         \
+    static __attribute__((noinline)) void *mangled##_by_libstdcxx PARAMS                                         \
     {                                                                                                            \
-        if (ALIGN == 0) { /* the common case: glibc's malloc directly (see above) */                             \
-            void *fast = __libc_malloc(SIZE ? SIZE : 1);                                                         \
-            if (TM_LIKELY(fast != NULL))                                                                         \
-                return recorded_new(fast, SIZE);                                                                 \
-        }                                                                                                        \
         static void *real_slot;                                                                                  \
         void *(*real) PARAMS = (void *(*) PARAMS)resolve(&real_slot, #mangled);                                 \
         if (!real)                                                                                               \
-            return recorded_new(without_libstdcxx(#mangled, SIZE, ALIGN, NOTHROW), SIZE);                        \
+            return tm_recorded(without_libstdcxx(#mangled, SIZE, ALIGN, NOTHROW), SIZE);                        \
         if (!tm_interposer_records())                                                                            \
             return real ARGS;                                                                                    \
         void *p;                                                                                                 \
@@ -69,15 +65,17 @@ static void end_suppress(int *unused)
             int suppressing __attribute__((cleanup(end_suppress), unused)) = ++tm_self.suppress;                 \
             p = real ARGS;                                                                                       \
         }                                                                                                        \
-        return recorded_new(p, SIZE);                                                                            \
+        return tm_recorded(p, SIZE);                                                                            \
+    }                                                                                                            \
+    void *mangled PARAMS                                                                                         \
+    {                                                                                                            \
+        if (ALIGN == 0) { /* the common case: glibc's malloc directly (see above) */                             \
+            void *fast = __libc_malloc(SIZE ? SIZE : 1);                                                         \
+            if (TM_LIKELY(fast != NULL))                                                                         \
+                return tm_recorded(fast, SIZE);                                                                 \
+        }                                                                                                        \
+        return mangled##_by_libstdcxx ARGS;                                                                      \
     }
-
-static void *recorded_new(void *p, size_t size)
-{
-    if (p && tm_interposer_records())
-        tm_record_fresh((uintptr_t)p, size);
-    return p;
-}
 
 typedef const void *nothrow_ref; /* const std::nothrow_t & */
 

@@ -125,6 +125,14 @@ void tm_record_fresh_slow(uintptr_t ptr, size_t size)
     tm_record(0, ptr, size, 1);
 }
 
+__attribute__((noinline)) void *tm_recorded_slow(void *p, size_t size)
+{
+    if (tm_interposer_records())
+        tm_record(0, (uintptr_t)p, size, 1);
+    __asm__("" : "+r"(p)); /* hides that p is returned, which would turn the interposers' tail call into a call */
+    return p;
+}
+
 void tm_forget_heap_slow(uintptr_t ptr, int not_own)
 {
     if (!not_own) {

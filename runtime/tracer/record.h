@@ -108,6 +108,22 @@ static inline __attribute__((always_inline)) int tm_record_fresh_fast(uintptr_t 
 /* record.c: tm_record(0, ptr, size, 1) out of line. */
 void tm_record_fresh_slow(uintptr_t ptr, size_t size) TM_HIDDEN;
 
+/* record.c: the rest of tm_recorded, out of line. */
+void *tm_recorded_slow(void *p, size_t size) TM_HIDDEN;
+
+/* An interposer's block: p (NULL when the allocator failed) of `size` bytes, recorded if the interposers
+ * record now; returns p. Everything but the fast path is reached by a tail call, so that an interposer's fast
+ * path saves no register (and a deep traceback sees no extra frame). */
+static inline __attribute__((always_inline)) void *tm_recorded(void *p, size_t size)
+{
+    if (TM_UNLIKELY(!p))
+        return p;
+    int records = tm_interposer_records_now();
+    if (TM_LIKELY(records > 0) && TM_LIKELY(tm_record_fresh_fast((uintptr_t)p, size)))
+        return p;
+    return records == 0 ? p : tm_recorded_slow(p, size);
+}
+
 static inline __attribute__((always_inline)) void tm_record_fresh(uintptr_t ptr, size_t size)
 {
     if (!tm_record_fresh_fast(ptr, size))
