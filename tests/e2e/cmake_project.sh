@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# cmake_project.sh <package|wrapper> — configures, builds and runs tests/e2e/cmake_project (library +
+# cmake_project.sh <package|wrapper|wrapper-rsp> — configures, builds and runs tests/e2e/cmake_project (library +
 # executable) instrumented through the CMake package or through the wrapper, and compares the exit report.
-# Both ways must give the same exact lines.
+# All ways must give the same exact lines. wrapper-rsp: the Ninja generator passes the flags, -fsanitize=tmtrace
+# included, and the link's inputs in response files (CMAKE_NINJA_FORCE_RESPONSE_FILE, as for long command lines).
 source "$(dirname "$0")/lib.sh"
 via=$1
-args=(-S "$E2E_SRC/cmake_project" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTMTRACE_VIA="$via")
+args=(-S "$E2E_SRC/cmake_project" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTMTRACE_VIA="${via%-rsp}")
 if [ "$via" = package ]; then
   args+=(-DCMAKE_C_COMPILER=clang-19 -Dtmtrace_DIR="$TMTRACE_BUILD/lib/cmake/tmtrace")
 else
   args+=(-DCMAKE_C_COMPILER="$TMTRACE_CC" -DCMAKE_C_FLAGS=-fsanitize=tmtrace)
 fi
+[ "$via" = wrapper-rsp ] && args+=(-DCMAKE_NINJA_FORCE_RESPONSE_FILE=ON)
 cmake "${args[@]}" > "$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; exit 1; }
 cmake --build "$WORK/build" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 export TMTRACE_OPTIONS=frames=25:report_at_exit=10

@@ -10,7 +10,8 @@
  * as clang finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
  * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
  * (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19 gets a clear error,
- * since the plugin only loads into the clang major it was built for. */
+ * since the plugin only loads into the clang major it was built for. Arguments inside response files (@file)
+ * count as if on the command line (response_files.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "response_files.h"
 
 extern char **environ;
 
@@ -167,6 +170,12 @@ static int is_source_file(const char *a)
     return 0;
 }
 
+/* An option the wrapper consumes or rewrites (clang itself would reject -fsanitize=tmtrace). */
+static int is_sanitizer_option(const char *a)
+{
+    return starts_with(a, "-fsanitize=") || starts_with(a, "-fno-sanitize=") || starts_with(a, "-fsanitize-tmtrace");
+}
+
 /* Appends `list` (comma-separated sanitizers, tmtrace removed) as "<flag><rest>" to out; updates *enabled. */
 static void split_sanitizers(const char *flag, const char *list, int turns_on, int *enabled, char **out, int *n)
 {
@@ -194,13 +203,21 @@ int main(int argc, char **argv)
     const char *compiler = env_compiler && *env_compiler ? env_compiler
                                                          : (TMTRACE_WRAPPER_CXX ? "clang++-19" : "clang-19");
 
-    char **args = xmalloc(sizeof(char *) * ((size_t)argc + 16));
+    int count;
+    struct arg *in = expand_response_files(argc, argv, is_sanitizer_option, program_name(), &count);
+    if (!in)
+        return 1;
+    char **args = xmalloc(sizeof(char *) * ((size_t)count + 17));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
     int forced_language = 0, user_line_directives = 0;
     const char *allocators = NULL;
     args[n++] = (char *)compiler;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    for (int i = 0; i < count; i++) {
+        const char *a = in[i].text;
+        if (in[i].kind == ARG_RSP_FILE) { /* clang reads it; its arguments follow */
+            args[n++] = (char *)a;
+            continue;
+        }
         if (starts_with(a, "-fsanitize=")) {
             split_sanitizers("-fsanitize=", a + strlen("-fsanitize="), 1, &enabled, args, &n);
             continue;
@@ -213,7 +230,13 @@ int main(int argc, char **argv)
             allocators = a + strlen("-fsanitize-tmtrace-allocators=");
             continue;
         }
-        args[n++] = argv[i];
+        if (starts_with(a, "-fsanitize-tmtrace")) {
+            fprintf(stderr, "%s: unknown option '%s' (tmtrace's only option is -fsanitize-tmtrace-allocators=FILE)\n",
+                    program_name(), a);
+            return 1;
+        }
+        if (in[i].kind == ARG_PLAIN)
+            args[n++] = (char *)a;
         if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 ||
             strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0)
             links = 0;
@@ -229,12 +252,13 @@ int main(int argc, char **argv)
         if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
             strcmp(a, "-fsyntax-only") == 0)
             info_only = 1; /* preprocessing or checking only: no code, no plugin */
-        if (strcmp(a, "-x") == 0 && i + 1 < argc)
-            forced_language = strcmp(argv[i + 1], "none") != 0 && !starts_with(argv[i + 1], "assembler");
+        if (strcmp(a, "-x") == 0 && i + 1 < count)
+            forced_language = strcmp(in[i + 1].text, "none") != 0 && !starts_with(in[i + 1].text, "assembler");
         else if (starts_with(a, "-x") && a[2])
             forced_language = strcmp(a + 2, "none") != 0 && !starts_with(a + 2, "assembler");
-        if (takes_separate_value(a) && i + 1 < argc) {
-            args[n++] = argv[++i];
+        if (takes_separate_value(a) && i + 1 < count) {
+            if (in[++i].kind == ARG_PLAIN)
+                args[n++] = (char *)in[i].text;
             continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
