@@ -14,5 +14,11 @@ fi
 [ "$via" = wrapper-rsp ] && args+=(-DCMAKE_NINJA_FORCE_RESPONSE_FILE=ON)
 cmake "${args[@]}" > "$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; exit 1; }
 cmake --build "$WORK/build" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+# greet's own -g keeps its debug info; greeter's (the tmtrace -gline-directives-only) is gone.
+debug_sections() { readelf -SW "$1" | grep -c ' \.debug_info ' || true; }
+[ "$(debug_sections "$WORK/build/CMakeFiles/greet.dir/main.c.o")" = 1 ] ||
+  { echo "e2e: greet's -g was overridden: main.c.o has no .debug_info" >&2; exit 1; }
+[ "$(debug_sections "$WORK/build/CMakeFiles/greeter.dir/greeter.c.o")" = 0 ] ||
+  { echo "e2e: greeter.c.o has a .debug_info section" >&2; exit 1; }
 export TMTRACE_OPTIONS=frames=25:report_at_exit=10
 expect_output "$EXPECTED/cmake_project.txt" "$WORK/build/greet"
