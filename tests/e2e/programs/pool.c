@@ -1,5 +1,5 @@
-/* pool.c — built into libpool_e2e.so: a pool allocator (traced in domain 7 "pool" through
- * pool_allocators.txt) whose callers inside the library are traced too, and an inlined helper from pool.h. */
+/* pool.c — a pool allocator (traced in domain 7 "pool" through pool_allocators.txt or allocators.txt) whose
+ * callers in this file are traced too, and an inlined helper from pool.h; a shared library in shared_pool. */
 #include "pool.h"
 
 __attribute__((noinline)) void *pool_alloc(struct pool *pool, size_t size)

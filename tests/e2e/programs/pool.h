@@ -1,5 +1,5 @@
-/* pool.h — the pool allocator of libpool_e2e.so (pool.c), named in pool_allocators.txt, and a static inline
- * helper that allocates: inlined into each caller across the library boundary's both sides. */
+/* pool.h — the pool allocator of pool.c (a user allocator in allocators.txt and pool_allocators.txt), and a
+ * static inline helper that allocates: inlined into its callers on both sides of a shared library's boundary. */
 #ifndef TMTRACE_E2E_POOL_H
 #define TMTRACE_E2E_POOL_H
 
