@@ -24,7 +24,8 @@ args=(-S "$E2E_SRC/cmake_project" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=R
 if [ "$via" = package ]; then
   args+=(-DCMAKE_C_COMPILER=clang-19 -Dtmtrace_DIR="$TMTRACE_BUILD/lib/cmake/tmtrace")
 else
-  args+=(-DCMAKE_C_COMPILER="$TMTRACE_CC" -DCMAKE_C_FLAGS=-fsanitize=tmtrace)
+  args+=(-DCMAKE_C_COMPILER="$TMTRACE_CC"
+         "-DCMAKE_C_FLAGS=-fsanitize=tmtrace -fsanitize-tmtrace-allocators=$E2E_SRC/cmake_project/allocators.txt")
 fi
 [ "$via" = wrapper-rsp ] && args+=(-DCMAKE_NINJA_FORCE_RESPONSE_FILE=ON)
 cmake "${args[@]}" > "$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; exit 1; }
