@@ -18,6 +18,7 @@ TMTRACE_OPTIONS=frames=25:report_at_exit=20 expect_output "$EXPECTED/chain.txt" 
 TMTRACE_OPTIONS=frames=25:report_at_exit=10 expect_output "$EXPECTED/demo.txt" "$prefix/bin/tmtrace-demo"
 cmake -S "$E2E_SRC/cmake_project" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-19 \
   -DCMAKE_PREFIX_PATH="$prefix" > "$WORK/configure.log" 2>&1 || { cat "$WORK/configure.log" >&2; exit 1; }
-grep -q "tmtrace_DIR:PATH=$prefix/" "$WORK/build/CMakeCache.txt" || { echo "e2e: tmtrace not found in $prefix" >&2; exit 1; }
+grep -q "tmtrace_DIR:PATH=$prefix/" "$WORK/build/CMakeCache.txt" ||
+  { echo "e2e: tmtrace not found in $prefix" >&2; exit 1; }
 cmake --build "$WORK/build" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 TMTRACE_OPTIONS=frames=25:report_at_exit=10 expect_output "$EXPECTED/cmake_project.txt" "$WORK/build/greet"

@@ -23,6 +23,7 @@ cases() {
   run "$TMTRACE_CC" -fno-sanitize=tmtrace -fsanitize=tmtrace x.o y.o -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=all x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -shared -fPIC x.c -o libx.so
+  run "$TMTRACE_CC" -fsanitize=tmtrace -r x.o y.o -o xy.o
   run "$TMTRACE_CC" -fsanitize=tmtrace -E x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -MM x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace --version

@@ -4,14 +4,14 @@
  * With tmtrace on (the last of -fsanitize=...tmtrace... / -fno-sanitize=...tmtrace... wins), a compile gets the
  * pass plugin (and -gline-directives-only when the user chose no -g level: the pass needs the lines, and removes
  * them from the output once the site records are built; a user whose own choice is -gline-directives-only gets
- * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime
- * (-ltmtrace with an rpath), and nothing is added to commands that neither compile nor link (-E, -M, -MM,
- * --version, -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found,
- * as clang finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
- * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
- * (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19 gets a clear error,
- * since the plugin only loads into the clang major it was built for. Arguments inside response files (@file)
- * count as if on the command line (response_files.c). */
+ * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime (-ltmtrace with an rpath; not
+ * a partial link, -r), and nothing is added to commands that neither compile nor link (-E, -M, -MM, --version,
+ * -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found, as clang
+ * finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
+ * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19
+ * unless TMTRACE_CLANG (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19
+ * gets a clear error, since the plugin only loads into the clang major it was built for. Arguments inside
+ * response files (@file) count as if on the command line (response_files.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -237,8 +237,10 @@ int main(int argc, char **argv)
         }
         if (in[i].kind == ARG_PLAIN)
             args[n++] = (char *)a;
+        /* -r: a partial link (ld -r finds no shared library); the final link adds the runtime. */
         if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 ||
-            strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0)
+            strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0 ||
+            strcmp(a, "-r") == 0)
             links = 0;
         else if (strcmp(a, "--version") == 0 || strcmp(a, "-###") == 0 || strcmp(a, "--help") == 0 ||
                  starts_with(a, "-dump") || starts_with(a, "-print-") || starts_with(a, "--print-"))
