@@ -24,6 +24,9 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=all x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -shared -fPIC x.c -o libx.so
   run "$TMTRACE_CC" -fsanitize=tmtrace -r x.o y.o -o xy.o
+  # Precompiling a header links nothing (the runtime's -l would be a second output).
+  run "$TMTRACE_CXX" -fsanitize=tmtrace -x c++-header pch.h -o pch.h.pch
+  run "$TMTRACE_CC" -fsanitize=tmtrace x.h -o x.h.pch
   run "$TMTRACE_CC" -fsanitize=tmtrace -E x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -MM x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace --version

@@ -156,18 +156,43 @@ static int is_debug_choice(const char *a)
     return 0;
 }
 
-/* An input clang compiles (rather than only links). */
-static int is_source_file(const char *a)
+/* What clang does with an input: compile it and link the result, precompile it (a header: nothing is linked),
+ * or only link it (objects, libraries; assembler is not compiled either). */
+enum input_kind { INPUT_BY_EXTENSION, INPUT_LINKED, INPUT_SOURCE, INPUT_HEADER };
+
+static int has_extension(const char *a, const char *const *exts, size_t count)
 {
     const char *dot = strrchr(a, '.');
     if (!dot || strchr(dot, '/'))
         return 0;
-    static const char *const exts[] = {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CC", ".CPP", ".i",
-                                       ".ii", ".m", ".mm", ".M", ".bc", ".ll"};
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    for (size_t i = 0; i < count; i++)
         if (strcmp(dot, exts[i]) == 0)
             return 1;
     return 0;
+}
+
+static enum input_kind input_kind_by_extension(const char *a)
+{
+    static const char *const sources[] = {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CC", ".CPP", ".i",
+                                          ".ii", ".m", ".mm", ".M", ".bc", ".ll"};
+    static const char *const headers[] = {".h", ".hh", ".hpp", ".hxx", ".h++", ".H", ".HH", ".HPP"};
+    if (has_extension(a, sources, sizeof sources / sizeof sources[0]))
+        return INPUT_SOURCE;
+    if (has_extension(a, headers, sizeof headers / sizeof headers[0]))
+        return INPUT_HEADER;
+    return INPUT_LINKED;
+}
+
+/* The kind -x <language> gives the inputs after it. */
+static enum input_kind input_kind_of_language(const char *language)
+{
+    if (strcmp(language, "none") == 0)
+        return INPUT_BY_EXTENSION;
+    if (starts_with(language, "assembler"))
+        return INPUT_LINKED;
+    if (strstr(language, "header")) /* c-header, c++-header, c++-user-header, ... */
+        return INPUT_HEADER;
+    return INPUT_SOURCE;
 }
 
 /* An option the wrapper consumes or rewrites (clang itself would reject -fsanitize=tmtrace). */
@@ -209,7 +234,8 @@ int main(int argc, char **argv)
         return 1;
     char **args = xmalloc(sizeof(char *) * ((size_t)count + 17));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
-    int forced_language = 0, user_line_directives = 0;
+    int linked_inputs = 0, user_line_directives = 0;
+    enum input_kind forced_kind = INPUT_BY_EXTENSION; /* from -x */
     const char *allocators = NULL;
     args[n++] = (char *)compiler;
     for (int i = 0; i < count; i++) {
@@ -255,20 +281,23 @@ int main(int argc, char **argv)
             strcmp(a, "-fsyntax-only") == 0)
             info_only = 1; /* preprocessing or checking only: no code, no plugin */
         if (strcmp(a, "-x") == 0 && i + 1 < count)
-            forced_language = strcmp(in[i + 1].text, "none") != 0 && !starts_with(in[i + 1].text, "assembler");
+            forced_kind = input_kind_of_language(in[i + 1].text);
         else if (starts_with(a, "-x") && a[2])
-            forced_language = strcmp(a + 2, "none") != 0 && !starts_with(a + 2, "assembler");
+            forced_kind = input_kind_of_language(a + 2);
         if (takes_separate_value(a) && i + 1 < count) {
             if (in[++i].kind == ARG_PLAIN)
                 args[n++] = (char *)in[i].text;
             continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
+            enum input_kind kind = forced_kind != INPUT_BY_EXTENSION ? forced_kind : input_kind_by_extension(a);
             has_input = 1;
-            if (forced_language || is_source_file(a))
-                compiles = 1;
+            compiles |= kind == INPUT_SOURCE || kind == INPUT_HEADER;
+            linked_inputs |= kind != INPUT_HEADER;
         }
     }
+    if (!linked_inputs)
+        links = 0; /* only headers: clang precompiles them, and links nothing */
     if (!enabled || info_only || !has_input) {
         args[n] = NULL;
         execvp(compiler, args);
