@@ -29,6 +29,7 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace x.h -o x.h.pch
   run "$TMTRACE_CC" -fsanitize=tmtrace -E x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -MM x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace --analyze x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace --version
   run "$TMTRACE_CC" -fsanitize=tmtrace -### x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -x c - -c -o x.o

@@ -6,7 +6,7 @@
  * them from the output once the site records are built; a user whose own choice is -gline-directives-only gets
  * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime (-ltmtrace with an rpath; not
  * a partial link, -r), and nothing is added to commands that neither compile nor link (-E, -M, -MM, --version,
- * -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found, as clang
+ * -###, -print-*, -fsyntax-only, --analyze, -emit-ast). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found, as clang
  * finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
  * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19
  * unless TMTRACE_CLANG (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19
@@ -278,8 +278,8 @@ int main(int argc, char **argv)
             user_line_directives = strcmp(a, "-gline-directives-only") == 0; /* the last -g option wins */
         }
         if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
-            strcmp(a, "-fsyntax-only") == 0)
-            info_only = 1; /* preprocessing or checking only: no code, no plugin */
+            strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--analyze") == 0 || strcmp(a, "-emit-ast") == 0)
+            info_only = 1; /* preprocessing, checking or analysing only: no code, no plugin */
         if (strcmp(a, "-x") == 0 && i + 1 < count)
             forced_kind = input_kind_of_language(in[i + 1].text);
         else if (starts_with(a, "-x") && a[2])
