@@ -26,9 +26,9 @@ if [ "$via" = gcc ]; then
 fi
 args=(-S "$E2E_SRC/cmake_project" -B "$WORK/build")
 if [ "$via" = multi-config ]; then
-  # -gline-directives-only only for the configurations whose flags have no -g (Release), through a generator
-  # expression; the outputs of Release and Debug are the same.
-  args+=(-G "Ninja Multi-Config" -DTMTRACE_VIA=package -DCMAKE_C_COMPILER=clang-19
+  # -gline-directives-only only for the configurations whose flags choose no -g level (Release: -gz compresses
+  # debug sections, it is no level), through a generator expression; the outputs of Release and Debug are the same.
+  args+=(-G "Ninja Multi-Config" -DTMTRACE_VIA=package -DCMAKE_C_COMPILER=clang-19 -DCMAKE_C_FLAGS=-gz
          -Dtmtrace_DIR="$TMTRACE_BUILD/lib/cmake/tmtrace")
   configs=(Release Debug)
   greeter_debug_info=(0 1)

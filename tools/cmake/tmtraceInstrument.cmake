@@ -6,13 +6,16 @@
 # other gets -gline-directives-only (file, line, column and inline chains, nothing else), which a -g level in
 # the target's own compile options overrides.
 
-# Whether the C and C++ flags of configuration `config` ("" for none) choose a -g level.
+# Whether the C and C++ flags of configuration `config` ("" for none) choose a -g level. The options are the
+# wrapper's (tools/clang/tmtrace_clang.c, is_debug_choice): -gz, -gsplit-dwarf, -gno-column-info... choose none.
 function(_tmtrace_flags_have_debug config out)
   string(TOUPPER "${config}" upper)
   get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  set(level "-g[0-3]?|-ggdb[^ ]*|-gline-tables-only|-gline-directives-only|-gdwarf[^ ]*|-gfull|-gmlt|-gcodeview[^ ]*")
+  string(APPEND level "|-glldb|-gsce|-gdbx")
   set(result TRUE)
   foreach(lang IN ITEMS C CXX)
-    if(lang IN_LIST languages AND NOT " ${CMAKE_${lang}_FLAGS} ${CMAKE_${lang}_FLAGS_${upper}} " MATCHES " -g")
+    if(lang IN_LIST languages AND NOT " ${CMAKE_${lang}_FLAGS} ${CMAKE_${lang}_FLAGS_${upper}} " MATCHES " (${level}) ")
       set(result FALSE)
     endif()
   endforeach()
