@@ -34,6 +34,7 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -### x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -x c - -c -o x.o
   run "$TMTRACE_CC" -fsanitize=tmtrace -gline-tables-only -o x x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gz -gsplit-dwarf -c x.c # no level: -gline-directives-only is added
   # Response files count as if on the command line (GNU quoting, nesting relative to the working directory).
   # One without tmtrace's options is passed on as it is; one with them is spliced in, rewritten (CMake's Ninja
   # generator puts CMAKE_C_FLAGS into one). A missing one is an input file name, as for clang; a cycle is an error.
