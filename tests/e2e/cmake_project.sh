@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# cmake_project.sh <package|wrapper|wrapper-rsp|multi-config|gcc> — configures, builds and runs
+# cmake_project.sh <package|wrapper|wrapper-rsp|config|multi-config|gcc> — configures, builds and runs
 # tests/e2e/cmake_project (library + executable) instrumented through the CMake package or through the wrapper,
 # and compares the exit report. All ways must give the same exact lines. wrapper-rsp: the Ninja generator
 # passes the flags, -fsanitize=tmtrace included, and the link's inputs in response files
-# (CMAKE_NINJA_FORCE_RESPONSE_FILE, as for long command lines). multi-config: the package under Ninja
+# (CMAKE_NINJA_FORCE_RESPONSE_FILE, as for long command lines). config: plain clang-19 with
+# --config=tmtrace.cfg in CMAKE_C_FLAGS. multi-config: the package under Ninja
 # Multi-Config, Release and Debug. gcc: the package with GCC as the C compiler; the configure step must stop
 # with tmtrace_instrument()'s error.
 source "$(dirname "$0")/lib.sh"
@@ -35,6 +36,11 @@ if [ "$via" = multi-config ]; then
 elif [ "$via" = package ]; then
   args+=(-G Ninja -DTMTRACE_VIA=package -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-19
          -Dtmtrace_DIR="$TMTRACE_BUILD/lib/cmake/tmtrace")
+elif [ "$via" = config ]; then
+  flags="--config=$TMTRACE_BUILD/lib/tmtrace.cfg -fplugin=$TMTRACE_BUILD/lib/libtmtrace_pass.so"
+  flags+=" -mllvm -tmtrace-allocators=$E2E_SRC/cmake_project/allocators.txt"
+  args+=(-G Ninja -DTMTRACE_VIA=wrapper -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-19
+         "-DCMAKE_C_FLAGS=$flags")
 else
   args+=(-G Ninja -DTMTRACE_VIA=wrapper -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$TMTRACE_CC"
          "-DCMAKE_C_FLAGS=-fsanitize=tmtrace -fsanitize-tmtrace-allocators=$E2E_SRC/cmake_project/allocators.txt")
