@@ -36,6 +36,9 @@ static bool isSystemPath(StringRef Path) {
 }
 
 static std::string absolutePath(StringRef Directory, StringRef File) {
+  // clang's names for what is no file ("<stdin>" for `-`, "<built-in>", "<command line>") stay as they are.
+  if (File.starts_with("<") && File.ends_with(">"))
+    return std::string(File);
   SmallString<256> Path;
   if (sys::path::is_absolute(File) || Directory.empty())
     Path = File;

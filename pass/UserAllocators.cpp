@@ -27,11 +27,18 @@ static bool isIdentifier(StringRef S) {
   return !isdigit(static_cast<unsigned char>(S[0]));
 }
 
+// `S` split at its first blank (space or tab), the rest without leading blanks.
+static std::pair<StringRef, StringRef> splitAtBlank(StringRef S) {
+  size_t Blank = S.find_first_of(" \t");
+  if (Blank == StringRef::npos)
+    return {S, StringRef()};
+  return {S.substr(0, Blank), S.substr(Blank).ltrim()};
+}
+
 // Parses "alloc name(a, b) domain=N:name" into `A`; returns "" or what is wrong.
 static std::string parseLine(StringRef Line, std::string &Function, UserAllocator &A) {
   StringRef Kind, Rest;
-  std::tie(Kind, Rest) = Line.split(' ');
-  Kind = Kind.trim();
+  std::tie(Kind, Rest) = splitAtBlank(Line);
   if (Kind == "free")
     A.IsFree = true;
   else if (Kind != "alloc")
@@ -67,12 +74,15 @@ static std::string parseLine(StringRef Line, std::string &Function, UserAllocato
     return "an alloc function needs the role 'size'";
 
   StringRef Options = Rest.substr(Close + 1).trim();
+  bool HasDomain = false;
   while (!Options.empty()) {
     StringRef Option;
-    std::tie(Option, Options) = Options.split(' ');
-    Options = Options.trim();
+    std::tie(Option, Options) = splitAtBlank(Options);
     if (!Option.consume_front("domain="))
       return "unknown option '" + Option.str() + "' (expected domain=<number>[:<name>])";
+    if (HasDomain)
+      return "domain given twice";
+    HasDomain = true;
     StringRef Number, DomainName;
     std::tie(Number, DomainName) = Option.split(':');
     unsigned long long Value;

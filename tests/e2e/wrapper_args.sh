@@ -2,7 +2,8 @@
 # wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
 # (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared, including the
 # debug-info choices (none: -gline-directives-only; the user's own -gline-directives-only: kept). Also the
-# errors: a clang of another major (clang-14), -static, a missing compiler; the default clang-19 trusted by
+# errors: a clang of another major (clang-14), -static, a missing compiler, an unknown -fsanitize-tmtrace-*
+# option; the default clang-19 trusted by
 # its name; and relocation (a copy of bin/ and lib/ elsewhere finds its own plugin and runtime).
 source "$(dirname "$0")/lib.sh"
 fake=$WORK/fake-clang
@@ -22,12 +23,31 @@ cases() {
   run "$TMTRACE_CC" -fno-sanitize=tmtrace -fsanitize=tmtrace x.o y.o -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=all x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -shared -fPIC x.c -o libx.so
+  run "$TMTRACE_CC" -fsanitize=tmtrace -r x.o y.o -o xy.o
+  # Precompiling a header links nothing (the runtime's -l would be a second output).
+  run "$TMTRACE_CXX" -fsanitize=tmtrace -x c++-header pch.h -o pch.h.pch
+  run "$TMTRACE_CC" -fsanitize=tmtrace x.h -o x.h.pch
   run "$TMTRACE_CC" -fsanitize=tmtrace -E x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -MM x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace --analyze x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace --version
   run "$TMTRACE_CC" -fsanitize=tmtrace -### x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -x c - -c -o x.o
   run "$TMTRACE_CC" -fsanitize=tmtrace -gline-tables-only -o x x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -gz -gsplit-dwarf -c x.c # no level: -gline-directives-only is added
+  # Response files count as if on the command line (GNU quoting, nesting relative to the working directory).
+  # One without tmtrace's options is passed on as it is; one with them is spliced in, rewritten (CMake's Ninja
+  # generator puts CMAKE_C_FLAGS into one). A missing one is an input file name, as for clang; a cycle is an error.
+  printf '%s\n' '-c "my x.c"' > compile.rsp
+  printf '%s\n' "-fsanitize=tmtrace -O2 '-DA=a b' @compile.rsp" > tmtrace.rsp
+  printf '%s\n' '@cycle.rsp' > cycle.rsp
+  run "$TMTRACE_CC" -fsanitize=tmtrace @compile.rsp -o x.o
+  run "$TMTRACE_CC" @tmtrace.rsp -o x.o
+  run "$TMTRACE_CC" @tmtrace.rsp -fno-sanitize=tmtrace -o x.o
+  run "$TMTRACE_CC" -fsanitize=tmtrace @missing.rsp -o x
+  run "$TMTRACE_CC" -fsanitize=tmtrace @cycle.rsp -c x.c
+  # A misspelt tmtrace option is the wrapper's error, not an argument clang does not know.
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocator=allocators.txt -c x.c
   # The user's own -gline-directives-only (the last -g option) is kept in the output; a later -g replaces it.
   run "$TMTRACE_CC" -fsanitize=tmtrace -gline-directives-only -c x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -gline-directives-only -g -c x.c

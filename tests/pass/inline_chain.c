@@ -2,6 +2,9 @@
 // a location in a system header is flagged TMTRACE_SITE_SYSTEM (1); without debug info the site is "?":0.
 // RUN: %clang -O2 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s -DFILE=%s
 // RUN: %clang -O2 -g0 -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s --check-prefix=NODEBUG
+// Compiled from standard input, the file is clang's "<stdin>", not a path made of it.
+// RUN: %clang -O2 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm -x c - -o - < %s | %FileCheck %s --check-prefix=STDIN
+// STDIN: @tmtrace.str = private unnamed_addr constant [8 x i8] c"<stdin>\00"
 #include <stdlib.h>
 
 // Records are created outermost first: the first call in use_twice (record 0), get_buffer inlined into it (1),

@@ -9,10 +9,16 @@ declare i32 @posix_memalign(ptr, i64, i64)
 declare ptr @aligned_alloc(i64 allocalign, i64)
 declare ptr @strdup(ptr)
 declare ptr @strndup(ptr, i64)
+declare ptr @reallocarray(ptr, i64, i64)
+declare ptr @memalign(i64, i64)
+declare ptr @pvalloc(i64)
 declare ptr @_Znwm(i64)
 declare ptr @_Znam(i64)
 declare ptr @_ZnwmRKSt9nothrow_t(i64, ptr)
+declare ptr @_ZnamRKSt9nothrow_t(i64, ptr)
 declare ptr @_ZnwmSt11align_val_t(i64, i64)
+declare ptr @_ZnamSt11align_val_t(i64, i64)
+declare ptr @_ZnwmSt11align_val_tRKSt9nothrow_t(i64, i64, ptr)
 declare ptr @_ZnamSt11align_val_tRKSt9nothrow_t(i64, i64, ptr)
 declare void @free(ptr)
 declare void @_ZdlPvm(ptr, i64)
@@ -35,6 +41,12 @@ define ptr @c_family(ptr %s, ptr %old, ptr %out) {
   %d = call ptr @strdup(ptr %s)
 ; CHECK: %n = call ptr @__tmtrace_strndup(ptr %s, i64 3, ptr null) #[[NOMERGE]]
   %n = call ptr @strndup(ptr %s, i64 3)
+; CHECK: %ra = call ptr @__tmtrace_reallocarray(ptr %old, i64 3, i64 5, ptr null) #[[NOMERGE]]
+  %ra = call ptr @reallocarray(ptr %old, i64 3, i64 5)
+; CHECK: %ma = call ptr @__tmtrace_memalign(i64 32, i64 10, ptr null) #[[NOMERGE]]
+  %ma = call ptr @memalign(i64 32, i64 10)
+; CHECK: %pv = call ptr @__tmtrace_pvalloc(i64 10, ptr null) #[[NOMERGE]]
+  %pv = call ptr @pvalloc(i64 10)
 ; Frees keep their own symbols (the runtime interposes them).
 ; CHECK: call void @free(ptr %m)
   call void @free(ptr %m)
@@ -50,8 +62,14 @@ define ptr @cxx_family() personality ptr @__gxx_personality_v0 {
 ; The std::nothrow_t& argument is dropped: the entry point is the nothrow variant.
 ; CHECK: %c = call ptr @__tmtrace_new_nothrow(i64 4, ptr null) #[[NOMERGE]]
   %c = call ptr @_ZnwmRKSt9nothrow_t(i64 4, ptr @_ZSt7nothrow)
+; CHECK: %c2 = call ptr @__tmtrace_new_array_nothrow(i64 12, ptr null) #[[NOMERGE]]
+  %c2 = call ptr @_ZnamRKSt9nothrow_t(i64 12, ptr @_ZSt7nothrow)
 ; CHECK: %d = call ptr @__tmtrace_new_aligned(i64 64, i64 32, ptr null) #[[NOMERGE]]
   %d = call ptr @_ZnwmSt11align_val_t(i64 64, i64 32)
+; CHECK: %d2 = call ptr @__tmtrace_new_array_aligned(i64 128, i64 64, ptr null) #[[NOMERGE]]
+  %d2 = call ptr @_ZnamSt11align_val_t(i64 128, i64 64)
+; CHECK: %d3 = call ptr @__tmtrace_new_aligned_nothrow(i64 64, i64 32, ptr null) #[[NOMERGE]]
+  %d3 = call ptr @_ZnwmSt11align_val_tRKSt9nothrow_t(i64 64, i64 32, ptr @_ZSt7nothrow)
 ; CHECK: %e = call ptr @__tmtrace_new_array_aligned_nothrow(i64 64, i64 32, ptr null) #[[NOMERGE]]
   %e = call ptr @_ZnamSt11align_val_tRKSt9nothrow_t(i64 64, i64 32, ptr @_ZSt7nothrow)
 ; CHECK: %f = invoke ptr @__tmtrace_new(i64 8, ptr null) #[[NOMERGE]]

@@ -1,6 +1,7 @@
 // User allocators named in a file: calls get __tmtrace_track_at / __tmtrace_untrack_at with the caller's site;
 // a bad file is an error naming FILE:LINE.
-// RUN: printf '# pools\nalloc pool_alloc(_, size) domain=7:pool\nfree pool_free(_, ptr) domain=7\nalloc xcalloc(count, size)\nalloc xrealloc(ptr, size)\n' > %t.good
+// Blanks are spaces or tabs.
+// RUN: printf '# pools\nalloc pool_alloc(_, size) domain=7:pool\nfree\tpool_free(_, ptr)\tdomain=7\nalloc  xcalloc(count, size)\nalloc xrealloc(ptr, size)\n' > %t.good
 // RUN: %clang -O2 -gline-directives-only -fplugin=%plugin -fpass-plugin=%plugin -mllvm -tmtrace-allocators=%t.good -S -emit-llvm %s -o - | %FileCheck %s
 // RUN: printf 'alloc ok(size)\n\nallok bad(size)\n' > %t.kind
 // RUN: %not %clang -O2 -fplugin=%plugin -fpass-plugin=%plugin -mllvm -tmtrace-allocators=%t.kind -c %s -o /dev/null 2>&1 | %FileCheck %s --check-prefix=KIND -DFILE=%t.kind
@@ -14,6 +15,9 @@
 // RUN: printf 'free pool_free(_, ptr) domain=7:pool\nfree xfree(ptr) domain=7:other\n' > %t.names
 // RUN: %not %clang -O2 -fplugin=%plugin -fpass-plugin=%plugin -mllvm -tmtrace-allocators=%t.names -c %s -o /dev/null 2>&1 | %FileCheck %s --check-prefix=NAMES -DFILE=%t.names
 // NAMES: error: tmtrace: [[FILE]]:2: domain 7 was named 'pool' before, not 'other'
+// RUN: printf 'alloc pool_alloc(_, size) domain=7 domain=8\n' > %t.twice
+// RUN: %not %clang -O2 -fplugin=%plugin -fpass-plugin=%plugin -mllvm -tmtrace-allocators=%t.twice -c %s -o /dev/null 2>&1 | %FileCheck %s --check-prefix=TWICE -DFILE=%t.twice
+// TWICE: error: tmtrace: [[FILE]]:1: domain given twice
 // RUN: %not %clang -O2 -fplugin=%plugin -fpass-plugin=%plugin -mllvm -tmtrace-allocators=%t.missing -c %s -o /dev/null 2>&1 | %FileCheck %s --check-prefix=MISSING -DFILE=%t.missing
 // MISSING: error: tmtrace: [[FILE]]: cannot read the tmtrace allocator file: No such file or directory
 #include <stddef.h>

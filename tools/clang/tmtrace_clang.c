@@ -4,13 +4,14 @@
  * With tmtrace on (the last of -fsanitize=...tmtrace... / -fno-sanitize=...tmtrace... wins), a compile gets the
  * pass plugin (and -gline-directives-only when the user chose no -g level: the pass needs the lines, and removes
  * them from the output once the site records are built; a user whose own choice is -gline-directives-only gets
- * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime
- * (-ltmtrace with an rpath), and nothing is added to commands that neither compile nor link (-E, -M, -MM,
- * --version, -###, -print-*). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found,
- * as clang finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
- * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19 unless TMTRACE_CLANG
- * (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19 gets a clear error,
- * since the plugin only loads into the clang major it was built for. */
+ * -mllvm -tmtrace-keep-line-directives so that they stay), a link gets the runtime (-ltmtrace with an rpath; not
+ * a partial link, -r), and nothing is added to commands that neither compile nor link (-E, -M, -MM, --version,
+ * -###, -print-*, -fsyntax-only, --analyze, -emit-ast). A compile also gets -isystem <include dir> so that <tmtrace/tmtrace.h> is found, as clang
+ * finds <sanitizer/asan_interface.h>. Plugin, runtime and headers are found relative to this executable, so the
+ * build tree (build/bin, build/lib, build/include) and any install prefix work alike. The compiler is clang-19
+ * unless TMTRACE_CLANG (TMTRACE_CLANGXX for tmtrace-clang++) names another; such a compiler that is not clang 19
+ * gets a clear error, since the plugin only loads into the clang major it was built for. Arguments inside
+ * response files (@file) count as if on the command line (response_files.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "response_files.h"
 
 extern char **environ;
 
@@ -153,18 +156,49 @@ static int is_debug_choice(const char *a)
     return 0;
 }
 
-/* An input clang compiles (rather than only links). */
-static int is_source_file(const char *a)
+/* What clang does with an input: compile it and link the result, precompile it (a header: nothing is linked),
+ * or only link it (objects, libraries; assembler is not compiled either). */
+enum input_kind { INPUT_BY_EXTENSION, INPUT_LINKED, INPUT_SOURCE, INPUT_HEADER };
+
+static int has_extension(const char *a, const char *const *exts, size_t count)
 {
     const char *dot = strrchr(a, '.');
     if (!dot || strchr(dot, '/'))
         return 0;
-    static const char *const exts[] = {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CC", ".CPP", ".i",
-                                       ".ii", ".m", ".mm", ".M", ".bc", ".ll"};
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    for (size_t i = 0; i < count; i++)
         if (strcmp(dot, exts[i]) == 0)
             return 1;
     return 0;
+}
+
+static enum input_kind input_kind_by_extension(const char *a)
+{
+    static const char *const sources[] = {".c", ".cc", ".cp", ".cpp", ".cxx", ".c++", ".C", ".CC", ".CPP", ".i",
+                                          ".ii", ".m", ".mm", ".M", ".bc", ".ll"};
+    static const char *const headers[] = {".h", ".hh", ".hpp", ".hxx", ".h++", ".H", ".HH", ".HPP"};
+    if (has_extension(a, sources, sizeof sources / sizeof sources[0]))
+        return INPUT_SOURCE;
+    if (has_extension(a, headers, sizeof headers / sizeof headers[0]))
+        return INPUT_HEADER;
+    return INPUT_LINKED;
+}
+
+/* The kind -x <language> gives the inputs after it. */
+static enum input_kind input_kind_of_language(const char *language)
+{
+    if (strcmp(language, "none") == 0)
+        return INPUT_BY_EXTENSION;
+    if (starts_with(language, "assembler"))
+        return INPUT_LINKED;
+    if (strstr(language, "header")) /* c-header, c++-header, c++-user-header, ... */
+        return INPUT_HEADER;
+    return INPUT_SOURCE;
+}
+
+/* An option the wrapper consumes or rewrites (clang itself would reject -fsanitize=tmtrace). */
+static int is_sanitizer_option(const char *a)
+{
+    return starts_with(a, "-fsanitize=") || starts_with(a, "-fno-sanitize=") || starts_with(a, "-fsanitize-tmtrace");
 }
 
 /* Appends `list` (comma-separated sanitizers, tmtrace removed) as "<flag><rest>" to out; updates *enabled. */
@@ -194,13 +228,22 @@ int main(int argc, char **argv)
     const char *compiler = env_compiler && *env_compiler ? env_compiler
                                                          : (TMTRACE_WRAPPER_CXX ? "clang++-19" : "clang-19");
 
-    char **args = xmalloc(sizeof(char *) * ((size_t)argc + 16));
+    int count;
+    struct arg *in = expand_response_files(argc, argv, is_sanitizer_option, program_name(), &count);
+    if (!in)
+        return 1;
+    char **args = xmalloc(sizeof(char *) * ((size_t)count + 17));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
-    int forced_language = 0, user_line_directives = 0;
+    int linked_inputs = 0, user_line_directives = 0;
+    enum input_kind forced_kind = INPUT_BY_EXTENSION; /* from -x */
     const char *allocators = NULL;
     args[n++] = (char *)compiler;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    for (int i = 0; i < count; i++) {
+        const char *a = in[i].text;
+        if (in[i].kind == ARG_RSP_FILE) { /* clang reads it; its arguments follow */
+            args[n++] = (char *)a;
+            continue;
+        }
         if (starts_with(a, "-fsanitize=")) {
             split_sanitizers("-fsanitize=", a + strlen("-fsanitize="), 1, &enabled, args, &n);
             continue;
@@ -213,9 +256,17 @@ int main(int argc, char **argv)
             allocators = a + strlen("-fsanitize-tmtrace-allocators=");
             continue;
         }
-        args[n++] = argv[i];
+        if (starts_with(a, "-fsanitize-tmtrace")) {
+            fprintf(stderr, "%s: unknown option '%s' (tmtrace's only option is -fsanitize-tmtrace-allocators=FILE)\n",
+                    program_name(), a);
+            return 1;
+        }
+        if (in[i].kind == ARG_PLAIN)
+            args[n++] = (char *)a;
+        /* -r: a partial link (ld -r finds no shared library); the final link adds the runtime. */
         if (strcmp(a, "-c") == 0 || strcmp(a, "-S") == 0 || strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 ||
-            strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0)
+            strcmp(a, "-MM") == 0 || strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--precompile") == 0 ||
+            strcmp(a, "-r") == 0)
             links = 0;
         else if (strcmp(a, "--version") == 0 || strcmp(a, "-###") == 0 || strcmp(a, "--help") == 0 ||
                  starts_with(a, "-dump") || starts_with(a, "-print-") || starts_with(a, "--print-"))
@@ -227,22 +278,26 @@ int main(int argc, char **argv)
             user_line_directives = strcmp(a, "-gline-directives-only") == 0; /* the last -g option wins */
         }
         if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
-            strcmp(a, "-fsyntax-only") == 0)
-            info_only = 1; /* preprocessing or checking only: no code, no plugin */
-        if (strcmp(a, "-x") == 0 && i + 1 < argc)
-            forced_language = strcmp(argv[i + 1], "none") != 0 && !starts_with(argv[i + 1], "assembler");
+            strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--analyze") == 0 || strcmp(a, "-emit-ast") == 0)
+            info_only = 1; /* preprocessing, checking or analysing only: no code, no plugin */
+        if (strcmp(a, "-x") == 0 && i + 1 < count)
+            forced_kind = input_kind_of_language(in[i + 1].text);
         else if (starts_with(a, "-x") && a[2])
-            forced_language = strcmp(a + 2, "none") != 0 && !starts_with(a + 2, "assembler");
-        if (takes_separate_value(a) && i + 1 < argc) {
-            args[n++] = argv[++i];
+            forced_kind = input_kind_of_language(a + 2);
+        if (takes_separate_value(a) && i + 1 < count) {
+            if (in[++i].kind == ARG_PLAIN)
+                args[n++] = (char *)in[i].text;
             continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
+            enum input_kind kind = forced_kind != INPUT_BY_EXTENSION ? forced_kind : input_kind_by_extension(a);
             has_input = 1;
-            if (forced_language || is_source_file(a))
-                compiles = 1;
+            compiles |= kind == INPUT_SOURCE || kind == INPUT_HEADER;
+            linked_inputs |= kind != INPUT_HEADER;
         }
     }
+    if (!linked_inputs)
+        links = 0; /* only headers: clang precompiles them, and links nothing */
     if (!enabled || info_only || !has_input) {
         args[n] = NULL;
         execvp(compiler, args);

@@ -3,15 +3,19 @@
 # and by this project's own build (examples, tests); both define tmtrace::pass and tmtrace::tmtrace first.
 #
 # Debug info: the pass needs line tables. A configuration whose flags already have a -g level keeps it; any
-# other gets -gline-directives-only (file, line, column and inline chains, nothing else).
+# other gets -gline-directives-only (file, line, column and inline chains, nothing else), which a -g level in
+# the target's own compile options overrides.
 
-# Whether the C and C++ flags of configuration `config` ("" for none) choose a -g level.
+# Whether the C and C++ flags of configuration `config` ("" for none) choose a -g level. The options are the
+# wrapper's (tools/clang/tmtrace_clang.c, is_debug_choice): -gz, -gsplit-dwarf, -gno-column-info... choose none.
 function(_tmtrace_flags_have_debug config out)
   string(TOUPPER "${config}" upper)
   get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  set(level "-g[0-3]?|-ggdb[^ ]*|-gline-tables-only|-gline-directives-only|-gdwarf[^ ]*|-gfull|-gmlt|-gcodeview[^ ]*")
+  string(APPEND level "|-glldb|-gsce|-gdbx")
   set(result TRUE)
   foreach(lang IN ITEMS C CXX)
-    if(lang IN_LIST languages AND NOT " ${CMAKE_${lang}_FLAGS} ${CMAKE_${lang}_FLAGS_${upper}} " MATCHES " -g")
+    if(lang IN_LIST languages AND NOT " ${CMAKE_${lang}_FLAGS} ${CMAKE_${lang}_FLAGS_${upper}} " MATCHES " (${level}) ")
       set(result FALSE)
     endif()
   endforeach()
@@ -67,6 +71,9 @@ function(tmtrace_instrument target)
     list(APPEND compile_options "-fplugin=${plugin}" "-mllvm=-tmtrace-allocators=${allocators}")
   endif()
 
+  # -gline-directives-only goes BEFORE the target's own options, so that a -g level the target (or its
+  # directory) chooses comes later on the command line and wins.
+  set(debug_option "")
   if(CMAKE_CONFIGURATION_TYPES)
     set(configs_without_debug "")
     foreach(config IN LISTS CMAKE_CONFIGURATION_TYPES)
@@ -77,18 +84,21 @@ function(tmtrace_instrument target)
     endforeach()
     if(configs_without_debug)
       string(REPLACE ";" "," configs_without_debug "${configs_without_debug}")
-      list(APPEND compile_options "$<$<CONFIG:${configs_without_debug}>:-gline-directives-only>")
+      set(debug_option "$<$<CONFIG:${configs_without_debug}>:-gline-directives-only>")
     endif()
   else()
     _tmtrace_flags_have_debug("${CMAKE_BUILD_TYPE}" has_debug)
     if(NOT has_debug)
-      list(APPEND compile_options "-gline-directives-only")
+      set(debug_option "-gline-directives-only")
     endif()
   endif()
 
   foreach(option IN LISTS compile_options)
     target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:C,CXX>:${option}>")
   endforeach()
+  if(debug_option)
+    target_compile_options(${target} BEFORE PRIVATE "$<$<COMPILE_LANGUAGE:C,CXX>:${debug_option}>")
+  endif()
   # The runtime must be a shared library (a static copy per DSO would split the counters).
   target_link_libraries(${target} PRIVATE tmtrace::tmtrace)
 endfunction()

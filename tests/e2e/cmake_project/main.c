@@ -10,6 +10,7 @@ int main(void)
 {
     char *first = greeting_for("world");
     char *second = greeting_for("tmtrace");
+    void *scratch = greeter_buffer(64); /* a user allocator (allocators.txt): traced at this line */
     tmtrace_traceback *tb = tmtrace_get_object_traceback(first);
     for (size_t i = 0; tb && i < tmtrace_traceback_nframe(tb); i++) {
         const tmtrace_frame *frame = tmtrace_traceback_frame(tb, i);
@@ -17,5 +18,5 @@ int main(void)
     }
     tmtrace_traceback_free(tb);
     fflush(stdout);
-    return first && second ? 0 : 1;
+    return first && second && scratch ? 0 : 1;
 }

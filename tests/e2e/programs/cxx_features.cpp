@@ -1,7 +1,8 @@
 // cxx_features.cpp — C++: operator new in a factory, a constructor that fills a std::vector (frames in
 // libstdc++'s headers, user frame in the constructor), a std::string built inside libstdc++.so (uninstrumented:
 // attributed to the calling line), a std::vector growth at the user's line, and a caught exception thrown from
-// deep recursion before all of these, which must leave no stale frame behind.
+// deep recursion before all of these, which must leave no stale frame behind. Also a new in a constructor's
+// initializer list, in a lambda and in a function template, each inlined into main at -O2: one frame per level.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,16 @@ struct Widget {
     std::vector<int> data;
     explicit Widget(int n) : data(n) {}
 };
+
+struct Holder {
+    int *value;
+    Holder() : value(new int(3)) {}
+};
+
+template <typename T> static T *make_one()
+{
+    return new T();
+}
 
 [[noreturn]] static void fail(int depth)
 {
@@ -39,6 +50,13 @@ int main()
     show_user_frame("widget data", widget->data.data());
     show_user_frame("text buffer", text->data());
     show_user_frame("grown", grown.data());
+    Holder holder;
+    auto make_chars = [](int n) { return new char[n]; };
+    char *chars = make_chars(5);
+    double *one = make_one<double>();
+    show_traceback("initializer list", holder.value);
+    show_traceback("lambda", chars);
+    show_traceback("template", one);
     std::fflush(stdout);
     return 0;
 }
