@@ -57,8 +57,9 @@ static inline __attribute__((always_inline)) int tm_put_counted(struct heap_tabl
 
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
  * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
- * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced).
- * The whole of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
+ * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced):
+ * out of tracer memory, or domain 0 nested in another operation of this thread (see tm_put_counted). The whole
+ * of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
 static inline __attribute__((always_inline)) int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
     int nested = tm_self.busy++ != 0; /* constant 0 in the interposers and hooks, which test busy first */

@@ -29,15 +29,21 @@ void AllocatingHandler(int)
 
 class Signals : public tmtest::TracerTest {};
 
-TEST_F(Signals, AllocatingHandlerInterruptsTheTracer)
+// Installs handler for sig (the former action in *saved): sigaction's result.
+int Install(int sig, void (*handler)(int), struct sigaction *saved)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = AllocatingHandler;
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
+    return sigaction(sig, &action, saved);
+}
+
+TEST_F(Signals, AllocatingHandlerInterruptsTheTracer)
+{
     struct sigaction saved;
-    ASSERT_EQ(sigaction(SIGPROF, &action, &saved), 0);
+    ASSERT_EQ(Install(SIGPROF, AllocatingHandler, &saved), 0);
     size_t before = Current();
     itimerval every_50us = {{0, 50}, {0, 50}};
     ASSERT_EQ(setitimer(ITIMER_PROF, &every_50us, nullptr), 0);
@@ -121,13 +127,8 @@ void *SendSignals(void *arg)
 
 TEST_F(Signals, TrackingHandlerInterruptsTheTracer)
 {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = TrackingHandler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
     struct sigaction saved;
-    ASSERT_EQ(sigaction(SIGUSR1, &action, &saved), 0);
+    ASSERT_EQ(Install(SIGUSR1, TrackingHandler, &saved), 0);
     memset(fake_tracked, 0, sizeof fake_tracked);
     fake_next = 0;
     flips = 0;
