@@ -71,8 +71,8 @@ size_t fake_size[kFakeBlocks];
 int fake_next;
 std::atomic<long> flips;
 constexpr long kFlips = 5000;
-// Traced blocks the handler frees, one per run: 7 blocks of 984 B go to glibc's per-thread cache of that size,
-// whose 7 places no other test fills (no lock, and a bin the interrupted loop never touches).
+// Traced blocks the handler frees, one per run: 7 blocks of 984 B, taken from glibc's per-thread cache of that
+// size (7 places at most), go back to it (no lock, and a bin the interrupted loop never touches).
 constexpr int kPoolBlocks = 7;
 constexpr size_t kPoolBlockSize = 984;
 void *pool[kPoolBlocks];
