@@ -148,18 +148,22 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
         struct heap_table *t = tm_self.heap_table; /* none yet: the block can only be in another table */
         if (TM_UNLIKELY(nested)) {
             removed = tm_heap_remove_nested(ptr, &value);
+            if (removed)
+                tm_counters_add_shared(-(int64_t)tm_packed_size(value));
         } else {
             int fast = t && tm_heap_enter(t, 0) < TM_QUIESCE_SWEEP;
             removed = tm_heap_remove_in(t, ptr, &value, fast);
+            if (removed) /* inside the operation: a sweep that waited for it sees the count */
+                tm_counters_add(-(int64_t)tm_packed_size(value));
             if (t)
                 tm_heap_leave(t, 0);
         }
     } else {
         struct tm_trace_map *map = tm_domain_map(domain, 0);
         removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;
+        if (removed)
+            tm_count(-(int64_t)tm_packed_size(value), nested);
     }
-    if (removed)
-        tm_count(-(int64_t)tm_packed_size(value), nested);
     tm_self.busy--;
     if (removed && old)
         *old = value;
