@@ -90,6 +90,13 @@ int tm_counters_init(void)
     return 0;
 }
 
+void tm_counters_add_shared(int64_t delta)
+{
+    int64_t now = __atomic_add_fetch(&flushed, delta, __ATOMIC_RELAXED);
+    if (delta > 0)
+        raise_peak(&global_peak, now);
+}
+
 /* tm_counters_add (tracer.h) when the thread has no slot yet, exact_peak is on, or pending must flush. */
 void tm_counters_add_slow(int64_t delta)
 {
@@ -98,9 +105,7 @@ void tm_counters_add_slow(int64_t delta)
         if (!tm_g.exact_peak) /* fixed at init, before anything is counted */
             slot = attach_thread();
         if (!slot) {
-            int64_t now = __atomic_add_fetch(&flushed, delta, __ATOMIC_RELAXED);
-            if (delta > 0)
-                raise_peak(&global_peak, now);
+            tm_counters_add_shared(delta);
             return;
         }
     }

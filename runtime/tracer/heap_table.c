@@ -34,10 +34,17 @@
  *   TM_QUIESCE_SYMMETRIC and the owner pays a full fence after its mark instead (one per malloc and free).
  * A sweeper waits for nobody that can wait for it: owners never wait for a sweep, and it holds no lock while
  * it waits. It does not wait for its own thread (a sweep from a signal handler that interrupted this thread's
- * malloc or free may miscount that one block). An operation nested in one of its thread's own (tmtrace_track
- * from a signal handler) leaves the mark to the outer one and goes the slow way. Known hole (README, Known
- * limits): that slow way may rebuild the table or take the slot the interrupted operation chose, so a domain-0
- * tmtrace_track/untrack in a handler that interrupted this thread's malloc/free can crash or miscount.
+ * malloc or free may miscount that one block).
+ *
+ * Operations nested in one of their thread's own (a signal handler that interrupted the tracer: a free, or
+ * tmtrace_track/untrack) leave the mark to the interrupted one, which may be about to fill the slot an insert
+ * would take, or rebuilding the table. So they only remove (tm_heap_remove_nested; record.h refuses their
+ * inserts, counted as untraced): in this thread's table by one exchange, which the interrupted operation cannot
+ * undo (it only writes empty slots, tombstones and its own block's slot); in the others as a remote user. They
+ * wait for nothing this thread holds up: not for this table while it is rebuilt, not for another table's
+ * rebuild while this thread is reading that table (whose owner waits for the read to end). Such a removal is
+ * deferred, and made by this thread as soon as that rebuild or read ends. They count in the shared counter,
+ * as the interrupted operation may be changing this thread's counter slot.
  *
  * Memory: the owner rebuilds when used slots (live + tombstones) pass 3/4 of the table, sizing the new table
  * to twice the live entries: 16 B per slot is 21-32 B per live block. A fuller table (7/8 full, rebuilt to
@@ -65,21 +72,55 @@ static int exit_key_ready;
 
 /* ---- remote users ---- */
 
-static void enter_remote(struct heap_table *t)
+/* The table this thread is reading as a remote user (between enter_remote and leave_remote), or NULL: an
+ * operation nested in that read (a signal handler) must not wait for that table's rebuild, which waits for the
+ * read to end. Set before the read announces itself and cleared after it leaves. */
+static __thread const struct heap_table *reading __attribute__((tls_model("initial-exec")));
+
+/* Removals that a nested operation could not make at once (heap_table.h's tm_heap_remove_nested): made by this
+ * thread as soon as the rebuild or the read that stood in the way ends. */
+#define MAX_DEFERRED 32
+static __thread struct {
+    uintptr_t keys[MAX_DEFERRED];
+    unsigned n;
+    int draining;
+} deferred __attribute__((tls_model("initial-exec")));
+
+static void drain_deferred(void);
+
+static const struct heap_table *enter_remote(struct heap_table *t)
 {
+    const struct heap_table *outer = reading;
+    reading = t;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     for (;;) {
         __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
         if (!__atomic_load_n(&t->resizing, __ATOMIC_SEQ_CST))
-            return;
+            return outer;
         __atomic_fetch_sub(&t->readers, 1, __ATOMIC_SEQ_CST);
         while (__atomic_load_n(&t->resizing, __ATOMIC_ACQUIRE))
             sched_yield();
     }
 }
 
-static void leave_remote(struct heap_table *t)
+/* enter_remote for a nested operation on the table this thread is reading: 0 (not entered) while it is being
+ * rebuilt. */
+static int try_enter_remote(struct heap_table *t)
+{
+    __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&t->resizing, __ATOMIC_SEQ_CST))
+        return 1;
+    __atomic_fetch_sub(&t->readers, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static void leave_remote(struct heap_table *t, const struct heap_table *outer)
 {
     __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    reading = outer;
+    if (TM_UNLIKELY(deferred.n != 0))
+        drain_deferred();
 }
 
 static struct heap_table *first_table(void)
@@ -87,21 +128,27 @@ static struct heap_table *first_table(void)
     return __atomic_load_n(&tables, __ATOMIC_ACQUIRE);
 }
 
+/* Retires key from table t, entered, if it is there; 1 and *value when it was. */
+static int retire_from(struct heap_table *t, uintptr_t key, uint64_t *value)
+{
+    ptrdiff_t i = tm_heap_find(t, key);
+    if (i < 0)
+        return 0;
+    uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
+    uintptr_t expected = key;
+    if (!__atomic_compare_exchange_n(&t->slots[i].key, &expected, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return 0;
+    if (value)
+        *value = v;
+    return 1;
+}
+
 /* Retires key from table t if it is there; 1 and *value when it was. */
 static int remove_from(struct heap_table *t, uintptr_t key, uint64_t *value)
 {
-    enter_remote(t);
-    ptrdiff_t i = tm_heap_find(t, key);
-    int removed = 0;
-    if (i >= 0) {
-        uint64_t v = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
-        uintptr_t expected = key;
-        removed = __atomic_compare_exchange_n(&t->slots[i].key, &expected, TOMBSTONE, 0, __ATOMIC_ACQ_REL,
-                                              __ATOMIC_RELAXED);
-        if (removed && value)
-            *value = v;
-    }
-    leave_remote(t);
+    const struct heap_table *outer = enter_remote(t);
+    int removed = retire_from(t, key, value);
+    leave_remote(t, outer);
     return removed;
 }
 
@@ -119,6 +166,71 @@ int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_tabl
         return 1;
     }
     return 0;
+}
+
+/* Forgets key in an operation nested in one of this thread's own (heap_table.h): it waits for nothing this
+ * thread holds up. Its own table, when the interrupted operation is not rebuilding it, by one exchange (the
+ * interrupted operation never writes a live slot of another key); the others as a remote user, but the one
+ * this thread is reading while it is rebuilt. A removal that had to skip a table is deferred (see
+ * drain_deferred). */
+int tm_heap_remove_nested(uintptr_t key, uint64_t *value)
+{
+    struct heap_table *own = tm_self.heap_table;
+    int skipped = 0;
+    if (own && !__atomic_load_n(&own->resizing, __ATOMIC_RELAXED)) { /* only this thread sets it */
+        ptrdiff_t i = tm_heap_find(own, key);
+        if (i >= 0)
+            return tm_heap_retire(&own->slots[i], key, value);
+    } else {
+        skipped = own != NULL;
+    }
+    for (struct heap_table *t = first_table(); t; t = t->next) {
+        if (t == own)
+            continue;
+        if (t != reading) {
+            if (remove_from(t, key, value))
+                return 1;
+        } else if (try_enter_remote(t)) {
+            int removed = retire_from(t, key, value);
+            __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
+            if (removed)
+                return 1;
+        } else {
+            skipped = 1;
+        }
+    }
+    if (skipped && deferred.n < MAX_DEFERRED) { /* more: that trace stays (README, Known limits) */
+        deferred.keys[deferred.n] = key;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        __atomic_store_n(&deferred.n, deferred.n + 1, __ATOMIC_RELAXED);
+    }
+    return 0;
+}
+
+/* Makes the deferred removals (each counted as it is made), once the rebuild or the read that stood in their
+ * way has ended. The list is taken entry by entry, so that a handler may add to it meanwhile (its entries are
+ * made too). */
+static void drain_deferred(void)
+{
+    if (deferred.draining)
+        return;
+    deferred.draining = 1;
+    /* Bounded: a removal deferred again (a read further out is still in its way) waits for the next drain. */
+    for (unsigned todo = 2 * MAX_DEFERRED; todo > 0; todo--) {
+        unsigned n = __atomic_load_n(&deferred.n, __ATOMIC_RELAXED);
+        uintptr_t key;
+        do { /* a compare-and-swap against this thread's own handlers, which append */
+            if (n == 0)
+                break;
+            key = deferred.keys[n - 1];
+        } while (!__atomic_compare_exchange_n(&deferred.n, &n, n - 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+        if (n == 0)
+            break;
+        uint64_t value;
+        if (tm_heap_remove_nested(key, &value))
+            tm_counters_add_shared(-(int64_t)tm_packed_size(value));
+    }
+    deferred.draining = 0;
 }
 
 /* ---- the owner ---- */
@@ -178,6 +290,7 @@ struct heap_table *tm_heap_attach(void)
 static int rebuild(struct heap_table *t)
 {
     __atomic_store_n(&t->resizing, 1, __ATOMIC_SEQ_CST);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* a handler that sees 0 finds the table whole */
     while (__atomic_load_n(&t->readers, __ATOMIC_SEQ_CST))
         sched_yield();
     size_t live = 0;
@@ -188,6 +301,7 @@ static int rebuild(struct heap_table *t)
     struct heap_slot *slots = tm_tracer_alloc(cap * sizeof *slots);
     if (!slots) {
         __atomic_store_n(&t->resizing, 0, __ATOMIC_RELEASE);
+        drain_deferred();
         return -1;
     }
     for (size_t i = 0; i < t->cap; i++) {
@@ -205,7 +319,9 @@ static int rebuild(struct heap_table *t)
     t->full_at = cap - cap / 4;
     t->used = live;
     __atomic_store_n(&t->resizing, 0, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     tm_tracer_free(old, old_cap * sizeof *old);
+    drain_deferred(); /* the removals handlers could not make in the table meanwhile */
     return 0;
 }
 
@@ -274,11 +390,11 @@ void tm_heap_wait_for_owners(void)
 int tm_heap_get(uintptr_t key, uint64_t *value)
 {
     for (struct heap_table *t = first_table(); t; t = t->next) {
-        enter_remote(t);
+        const struct heap_table *outer = enter_remote(t);
         ptrdiff_t i = tm_heap_find(t, key);
         if (i >= 0)
             *value = __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED);
-        leave_remote(t);
+        leave_remote(t, outer);
         if (i >= 0)
             return 1;
     }
@@ -289,7 +405,7 @@ int64_t tm_heap_clear(void)
 {
     int64_t removed = 0;
     for (struct heap_table *t = first_table(); t; t = t->next) {
-        enter_remote(t);
+        const struct heap_table *outer = enter_remote(t);
         for (size_t i = 0; i < t->cap; i++) {
             uintptr_t k = load_key(&t->slots[i]);
             if (k <= TOMBSTONE)
@@ -299,7 +415,7 @@ int64_t tm_heap_clear(void)
             if (__atomic_compare_exchange_n(&t->slots[i].key, &k, TOMBSTONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
                 removed += (int64_t)tm_packed_size(value);
         }
-        leave_remote(t);
+        leave_remote(t, outer);
     }
     return removed;
 }
@@ -310,11 +426,11 @@ int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
     size_t copy_cap = 0;
     int rc = 0;
     for (struct heap_table *t = first_table(); t && rc == 0;) {
-        enter_remote(t);
+        const struct heap_table *outer = enter_remote(t);
         if (t->cap > copy_cap) {
             /* Allocate outside the table, then look again: it may have been rebuilt meanwhile. */
             size_t want = t->cap;
-            leave_remote(t);
+            leave_remote(t, outer);
             tm_tracer_free(copy, copy_cap * sizeof *copy);
             copy = tm_tracer_alloc(want * sizeof *copy);
             copy_cap = copy ? want : 0;
@@ -328,7 +444,7 @@ int tm_heap_each(int (*fn)(void *ctx, uintptr_t key, uint64_t value), void *ctx)
             if (k > TOMBSTONE)
                 copy[n++] = (struct heap_slot){k, __atomic_load_n(&t->slots[i].value, __ATOMIC_RELAXED)};
         }
-        leave_remote(t);
+        leave_remote(t, outer);
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = fn(ctx, copy[i].key, copy[i].value);
         t = t->next;

@@ -35,6 +35,15 @@ static __attribute__((noinline)) void free_slow(void *p, int not_own)
     __libc_free(p);
 }
 
+/* A free where the interposers record nothing (busy: a signal handler that interrupted the tracer, or the
+ * tracer's own calls into libc; suppress: inside the real operator new, e.g. a new-handler releasing a reserve):
+ * the block's trace goes all the same, or it would stay counted, and in the table as a stale entry. */
+static __attribute__((noinline)) void free_unrecorded(void *p)
+{
+    tm_forget(0, (uintptr_t)p, NULL, NULL); /* nested when busy */
+    __libc_free(p);
+}
+
 void free(void *p)
 {
     /* Forget before freeing: once freed, another thread may get the same address and record it. */
@@ -43,6 +52,8 @@ void free(void *p)
         int done = records > 0 ? tm_forget_heap_fast((uintptr_t)p) : 0;
         if (TM_UNLIKELY(done <= 0))
             return free_slow(p, done < 0);
+    } else if (p) {
+        return free_unrecorded(p);
     }
     __libc_free(p);
 }
@@ -51,8 +62,11 @@ static void *traced_realloc(void *p, size_t size)
 {
     if (!p)
         return malloc(size);
-    if (!tm_interposer_records())
+    if (!tm_interposer_records()) {
+        if (tm_interposer_records_now() == 0) /* as in free: p's trace goes (the new block is not recorded) */
+            tm_forget(0, (uintptr_t)p, NULL, NULL);
         return __libc_realloc(p, size);
+    }
     uint64_t old;
     struct tm_leak_taken taken;
     int was_traced = tm_forget(0, (uintptr_t)p, &old, &taken);

@@ -207,6 +207,7 @@ static void table_reset(struct candidate_table *t)
 
 struct scope {
     struct candidate_table candidates;
+    unsigned serial;           /* unique among the scopes opened so far */
     pid_t owner_tid;           /* the thread that opened it */
     uintptr_t owner_stack_top; /* that thread's stack pointer when it opened it: roots lie above */
     pid_t *foreign_tids;       /* threads that existed when it opened (the owner excluded) */
@@ -221,13 +222,42 @@ static int nscopes;
 static struct candidate_table reported;
 /* Bumped whenever the scope stack changes, so that each thread recomputes its scope once per change. */
 static unsigned scope_generation = 1;
+static unsigned last_serial; /* the last scope's serial */
 
-/* Per thread: which scope (index, -1 for none) its blocks go to, valid while generation matches. */
+/* Per thread: which scope (index, -1 for none) its blocks go to, valid while generation matches; whether it
+ * holds scope_lock (or is about to). */
 static __thread struct {
     unsigned generation;
     int scope;
     pid_t tid;
+    int locking;
 } thread_scope __attribute__((tls_model("initial-exec")));
+
+/* scope_lock for this thread. `locking` is set around it so that a signal handler that interrupted this thread
+ * inside leak_check never waits for the lock its own thread holds: the record path's notes (a free in the
+ * handler) are then skipped (tm_leak_check_record_*). */
+static void lock_scopes(void)
+{
+    thread_scope.locking = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&scope_lock);
+}
+
+static void unlock_scopes(void)
+{
+    pthread_mutex_unlock(&scope_lock);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    thread_scope.locking = 0;
+}
+
+/* lock_scopes for the record path's notes: 0 (nothing locked) in a handler whose thread holds the lock. */
+static int lock_scopes_for_note(void)
+{
+    if (thread_scope.locking)
+        return 0;
+    lock_scopes();
+    return 1;
+}
 
 static pid_t current_tid(void)
 {
@@ -262,21 +292,19 @@ static int thread_scope_index(void)
 
 void tm_leak_check_record_alloc(uintptr_t ptr, size_t size)
 {
-    if (!ptr)
+    if (!ptr || !lock_scopes_for_note())
         return;
-    pthread_mutex_lock(&scope_lock);
     int i = nscopes ? thread_scope_index() : -1;
     /* Out of tracer memory: the block simply is not a candidate; the user's allocation is unaffected. */
     if (i >= 0)
         table_insert(&scopes[i].candidates, ptr, size);
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
 }
 
 void tm_leak_check_record_free(uintptr_t ptr, struct tm_leak_taken *taken)
 {
-    if (!ptr)
+    if (!ptr || !lock_scopes_for_note())
         return;
-    pthread_mutex_lock(&scope_lock);
     struct candidate *c = NULL;
     struct candidate_table *t = NULL;
     int table = -2;
@@ -287,18 +315,21 @@ void tm_leak_check_record_free(uintptr_t ptr, struct tm_leak_taken *taken)
         table = -1;
     if (c) {
         if (taken)
-            *taken = (struct tm_leak_taken){table, scope_generation, c->size, c->ignored};
+            *taken = (struct tm_leak_taken){table, table >= 0 ? scopes[table].serial : 0, c->size, c->ignored};
         table_remove_slot(t, c);
     }
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
 }
 
 void tm_leak_check_record_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
 {
-    pthread_mutex_lock(&scope_lock);
-    struct candidate_table *t = taken->table == -1                                                  ? &reported
-                                : taken->generation == scope_generation && taken->table < nscopes ? &scopes[taken->table].candidates
-                                                                                                  : NULL;
+    if (!lock_scopes_for_note())
+        return;
+    /* Its scope, if still open: scopes that began or ended above it meanwhile do not matter. */
+    struct candidate_table *t = taken->table == -1 ? &reported
+                                : taken->table < nscopes && scopes[taken->table].serial == taken->serial
+                                    ? &scopes[taken->table].candidates
+                                    : NULL;
     /* Out of memory: the block is simply not a candidate any more, as in tm_leak_check_record_alloc. */
     if (t && table_insert(t, ptr, taken->size) == 0) {
         table_find(t, ptr)->ignored = taken->ignored;
@@ -306,12 +337,12 @@ void tm_leak_check_record_kept(uintptr_t ptr, const struct tm_leak_taken *taken)
          * this block's free must still reach it. */
         __atomic_store_n(&tm_leak_check_active, 1, __ATOMIC_RELEASE);
     }
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
 }
 
 /* fork() while another thread holds scope_lock must not leave the child's copy locked (death tests fork). */
-static void lock_before_fork(void) { pthread_mutex_lock(&scope_lock); }
-static void unlock_after_fork(void) { pthread_mutex_unlock(&scope_lock); }
+static void lock_before_fork(void) { lock_scopes(); }
+static void unlock_after_fork(void) { unlock_scopes(); }
 
 /* ---- threads ---------------------------------------------------------------------------------------------- */
 
@@ -793,16 +824,16 @@ int tmtrace_leak_scope_begin_below(const void *stack_root)
     pthread_once(&fork_handlers_once, register_fork_handlers);
     if (!tmtrace_is_tracing())
         return tm_error("leak check: tracing is off (tmtrace_start() first)");
-    pthread_mutex_lock(&scope_lock);
+    lock_scopes();
     if (nscopes == TM_MAX_SCOPES) {
-        pthread_mutex_unlock(&scope_lock);
+        unlock_scopes();
         return tm_error("leak check: more than %d nested scopes", TM_MAX_SCOPES);
     }
     /* The scope's table and thread list keep their memory from the last scope at this depth. */
     struct scope *sc = &scopes[nscopes];
     size_t n = 0;
     if (list_threads(&sc->foreign_tids, &n, &sc->foreign_cap) < 0) {
-        pthread_mutex_unlock(&scope_lock);
+        unlock_scopes();
         return -1;
     }
     pid_t self = current_tid();
@@ -810,12 +841,13 @@ int tmtrace_leak_scope_begin_below(const void *stack_root)
     for (size_t i = 0; i < n; i++)
         if (sc->foreign_tids[i] != self)
             sc->foreign_tids[sc->nforeign++] = sc->foreign_tids[i];
+    sc->serial = ++last_serial;
     sc->owner_tid = self;
     sc->owner_stack_top = (uintptr_t)(stack_root ? stack_root : __builtin_frame_address(0));
     int depth = nscopes++;
     scope_generation++;
     __atomic_store_n(&tm_leak_check_active, 1, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
     return depth;
 }
 
@@ -908,9 +940,9 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
     if (!leaked)
         return tm_error("leak check: tmtrace_leak_scope_end(NULL)");
     *leaked = NULL;
-    pthread_mutex_lock(&scope_lock);
+    lock_scopes();
     if (!nscopes) {
-        pthread_mutex_unlock(&scope_lock);
+        unlock_scopes();
         return tm_error("leak check: no open scope to end");
     }
     struct scope *sc = &scopes[nscopes - 1];
@@ -922,7 +954,7 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
     scope_generation++;
     if (!nscopes && !reported.count) /* frees must keep reaching `reported` while it holds blocks */
         __atomic_store_n(&tm_leak_check_active, 0, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
     if (rc < 0)
         return -1;
     if (nleaks) {
@@ -938,16 +970,16 @@ int tmtrace_leak_scope_end(tmtrace_snapshot **leaked)
 
 int tmtrace_leak_ignore_object(const void *ptr)
 {
-    pthread_mutex_lock(&scope_lock);
+    lock_scopes();
     for (int i = nscopes - 1; i >= 0; i--) {
         struct candidate *c = table_find(&scopes[i].candidates, (uintptr_t)ptr);
         if (c) {
             c->ignored = 1;
-            pthread_mutex_unlock(&scope_lock);
+            unlock_scopes();
             return 0;
         }
     }
-    pthread_mutex_unlock(&scope_lock);
+    unlock_scopes();
     /* A block from before every open scope is a root already; anything else is a mistake worth naming. */
     tmtrace_traceback *tb = tmtrace_get_object_traceback(ptr);
     if (tb) {

@@ -18,8 +18,8 @@ extern int tm_leak_check_active __attribute__((visibility("hidden")));
 /* What a free note took out of leak_check's tables, so that a realloc that fails (the block stays) can give
  * it back: without that, a block kept by a failed realloc would stop being a candidate of its scope. */
 struct tm_leak_taken {
-    int table;           /* -2: nothing taken; -1: the reported blocks; >= 0: that scope's candidates */
-    unsigned generation; /* the scope stack's, when taken: a scope that ended meanwhile gets nothing back */
+    int table;       /* -2: nothing taken; -1: the reported blocks; >= 0: that scope's candidates */
+    unsigned serial; /* that scope's: it gets the block back if it is still open (not one opened since) */
     size_t size;
     int ignored;
 };

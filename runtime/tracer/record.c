@@ -112,7 +112,7 @@ void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old)
     int put = -1;
     if (t) {
         unsigned state = tm_heap_enter(t, nested);
-        put = state & TM_QUIESCE_STOPPED ? 0 : tm_put_counted(t, state, domain, ptr, tm_packed_size(old), old, 0);
+        put = state & TM_QUIESCE_STOPPED ? 0 : tm_put_counted(t, state, domain, ptr, tm_packed_size(old), old, 0, nested);
         tm_heap_leave(t, nested);
     }
     if (put < 0)

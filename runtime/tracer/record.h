@@ -24,40 +24,58 @@ static inline __attribute__((always_inline)) uint32_t tm_current_traceback(void)
     return tm_traceback_one(site);
 }
 
+/* Adds delta bytes to traced memory from an operation, `nested` or not (tm_counters_add_shared). */
+static inline __attribute__((always_inline)) void tm_count(int64_t delta, int nested)
+{
+    if (TM_UNLIKELY(nested))
+        tm_counters_add_shared(delta);
+    else
+        tm_counters_add(delta);
+}
+
 /* Puts (domain, ptr) -> value (a trace of `size` bytes) inside an operation on this thread's table t entered
- * with `state`, and counts it: 1 inserted, 2 replaced, <= 0 not put. Shared by tm_record and tm_restore. */
+ * with `state`, and counts it: 1 inserted, 2 replaced, <= 0 not put. Shared by tm_record and tm_restore.
+ * `nested` (in one of this thread's own operations: a signal handler): domain 0 refuses, as the interrupted
+ * operation may be rebuilding this thread's table or filling the slot an insert would take (heap_table.c). */
 static inline __attribute__((always_inline)) int tm_put_counted(struct heap_table *t, unsigned state, unsigned domain,
-                                                                uintptr_t ptr, size_t size, uint64_t value, int fresh)
+                                                                uintptr_t ptr, size_t size, uint64_t value, int fresh,
+                                                                int nested)
 {
     uint64_t old = 0;
     int put = -1;
     struct tm_trace_map *map;
-    if (domain == 0) /* the hot path: straight to this thread's heap table */
-        put = tm_heap_put_in(t, ptr, value, &old, fresh, state < TM_QUIESCE_SWEEP);
-    else if ((map = tm_domain_map(domain, 1)) != NULL)
+    if (domain == 0) { /* the hot path: straight to this thread's heap table */
+        if (TM_LIKELY(!nested))
+            put = tm_heap_put_in(t, ptr, value, &old, fresh, state < TM_QUIESCE_SWEEP);
+    } else if ((map = tm_domain_map(domain, 1)) != NULL) {
         put = tm_trace_map_put(map, ptr, value, &old, fresh);
+    }
     if (TM_LIKELY(put > 0))
-        tm_counters_add((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0));
+        tm_count((int64_t)size - (put == 2 ? (int64_t)tm_packed_size(old) : 0), nested);
     return put;
 }
 
 /* Records (domain, ptr) with `size` and the traceback of the current thread (pending site + shadow stack),
  * replacing an existing trace. `fresh`: the allocator just returned ptr (interposers, hooks), as opposed to
- * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced).
- * The whole of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
+ * tmtrace_track(). Returns 0 (also when tracing stopped meanwhile), or -1 if it could not (counted as untraced):
+ * out of tracer memory, or domain 0 nested in another operation of this thread (see tm_put_counted). The whole
+ * of it, from the tracing check on, is one operation on this thread's table (heap_table.h). */
 static inline __attribute__((always_inline)) int tm_record(unsigned domain, uintptr_t ptr, size_t size, int fresh)
 {
     int nested = tm_self.busy++ != 0; /* constant 0 in the interposers and hooks, which test busy first */
-    struct heap_table *t = tm_heap_own();
+    /* Nested: no attach (the interrupted operation may hold the registry's lock), and t is not used. */
+    struct heap_table *t = TM_LIKELY(!nested) ? tm_heap_own() : tm_self.heap_table;
     int rc = -1, recorded = 0;
-    if (TM_LIKELY(t != NULL)) {
+    if (TM_LIKELY(t != NULL) || nested) {
         unsigned state = tm_heap_enter(t, nested);
         /* Tracing is checked in the state read inside the operation: a tmtrace_stop() that this misses waits
          * for the operation to end before it sweeps. */
         if (TM_LIKELY(!(state & TM_QUIESCE_STOPPED))) {
-            uint32_t tb = tm_current_traceback();
+            /* Nested in domain 0: refused (tm_put_counted) before a capture, which may take the store's lock. */
+            uint32_t tb = TM_UNLIKELY(nested && domain == 0) ? (tm_self.pending_site = NULL, TM_NO_TRACEBACK)
+                                                             : tm_current_traceback();
             recorded = TM_LIKELY(tb != TM_NO_TRACEBACK && size <= TM_MAX_TRACE_SIZE) &&
-                       TM_LIKELY(tm_put_counted(t, state, domain, ptr, size, tm_pack(size, tb), fresh) > 0);
+                       TM_LIKELY(tm_put_counted(t, state, domain, ptr, size, tm_pack(size, tb), fresh, nested) > 0);
             rc = recorded ? 0 : -1;
         } else {
             tm_self.pending_site = NULL; /* consumed all the same */
@@ -144,17 +162,23 @@ static inline __attribute__((always_inline)) int tm_forget(unsigned domain, uint
         else
             tm_leak_check_note_free(ptr);
         struct heap_table *t = tm_self.heap_table; /* none yet: the block can only be in another table */
-        int fast = t && tm_heap_enter(t, nested) < TM_QUIESCE_SWEEP;
-        removed = tm_heap_remove_in(t, ptr, &value, fast);
-        if (removed)
-            tm_counters_add(-(int64_t)tm_packed_size(value));
-        if (t)
-            tm_heap_leave(t, nested);
+        if (TM_UNLIKELY(nested)) {
+            removed = tm_heap_remove_nested(ptr, &value);
+            if (removed)
+                tm_counters_add_shared(-(int64_t)tm_packed_size(value));
+        } else {
+            int fast = t && tm_heap_enter(t, 0) < TM_QUIESCE_SWEEP;
+            removed = tm_heap_remove_in(t, ptr, &value, fast);
+            if (removed) /* inside the operation: a sweep that waited for it sees the count */
+                tm_counters_add(-(int64_t)tm_packed_size(value));
+            if (t)
+                tm_heap_leave(t, 0);
+        }
     } else {
         struct tm_trace_map *map = tm_domain_map(domain, 0);
         removed = map ? tm_trace_map_remove(map, ptr, &value) : 0;
         if (removed)
-            tm_counters_add(-(int64_t)tm_packed_size(value));
+            tm_count(-(int64_t)tm_packed_size(value), nested);
     }
     tm_self.busy--;
     if (removed && old)

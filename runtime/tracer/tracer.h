@@ -105,6 +105,9 @@ struct tm_counter_slot {
 } __attribute__((aligned(64)));
 extern int64_t tm_flushed TM_HIDDEN; /* atomic */
 void tm_counters_add_slow(int64_t delta) TM_HIDDEN;
+/* Adds delta bytes to the shared count, not this thread's slot: for an operation nested in one of this thread's
+ * own (a signal handler), which may have interrupted a change of the slot. */
+void tm_counters_add_shared(int64_t delta) TM_HIDDEN;
 /* Adds delta bytes to traced memory in this thread's own slot and returns 1; 0 (nothing changed) when it must
  * flush instead. */
 static inline __attribute__((always_inline)) int tm_counters_try_add(struct tm_counter_slot *slot, int64_t delta)

@@ -1,11 +1,15 @@
 // leaks.cc — real leaks of every shape. Each line marked "expect: <Suite.Test>#<k>" must appear as frame k
 // (1 = oldest) of the leak report of that test; check_leak_report.py reads these marks.
+#include <dlfcn.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <tmtrace/tmtrace.h>
 
 namespace {
 
@@ -120,4 +124,30 @@ TEST(Leaks, KeptByFailedRealloc)
     void *block = std::malloc(280);  // expect: Leaks.KeptByFailedRealloc#1
     void *volatile grown = std::realloc(block, static_cast<std::size_t>(-1) / 2);
     EXPECT_EQ(grown, nullptr);
+}
+
+// The same while another scope begins and ends meanwhile (inside the allocator, see __libc_realloc below): the
+// test's scope is still open, so the block goes back to it.
+constexpr std::size_t kReallocOpeningAScope = SIZE_MAX / 2 - 15; // fails too: no such mapping
+
+TEST(Leaks, KeptByFailedReallocAcrossScopes)
+{
+    void *block = std::malloc(290);  // expect: Leaks.KeptByFailedReallocAcrossScopes#1
+    void *volatile grown = std::realloc(block, kReallocOpeningAScope);
+    EXPECT_EQ(grown, nullptr);
+}
+
+// libtmtrace's realloc calls glibc's __libc_realloc between taking the block out of its scope and putting it
+// back: this definition comes first in the lookup order, so a scope can begin and end exactly there.
+extern "C" void *__libc_realloc(void *p, std::size_t size)
+{
+    using Realloc = void *(*)(void *, std::size_t);
+    static const Realloc real = reinterpret_cast<Realloc>(dlsym(RTLD_NEXT, "__libc_realloc"));
+    if (size == kReallocOpeningAScope) {
+        EXPECT_GE(tmtrace_leak_scope_begin(), 1);
+        tmtrace_snapshot *leaked = nullptr;
+        EXPECT_EQ(tmtrace_leak_scope_end(&leaked), 0);
+        EXPECT_EQ(leaked, nullptr);
+    }
+    return real(p, size);
 }

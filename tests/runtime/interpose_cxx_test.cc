@@ -136,4 +136,24 @@ TEST_F(InterposeCxx, NewHandlerRunsAndCanSucceed)
     std::set_new_handler(nullptr);
 }
 
+// A free inside the real operator new (here its new-handler's) records nothing, yet the block's trace goes.
+TEST_F(InterposeCxx, NewHandlerFreeForgetsTheBlock)
+{
+    static void *reserve;
+    size_t before = Current();
+    reserve = malloc(4096);
+    const void *freed = reserve;
+    EXPECT_EQ(Current() - before, 4096u);
+    std::set_new_handler([] {
+        free(reserve);
+        reserve = nullptr;
+        std::set_new_handler(nullptr);
+    });
+    EXPECT_THROW((void)::operator new(SIZE_MAX / 2), std::bad_alloc);
+    std::set_new_handler(nullptr);
+    EXPECT_EQ(reserve, nullptr);
+    EXPECT_EQ(Current(), before);
+    EXPECT_EQ(FramesOf(freed), kUntraced);
+}
+
 } // namespace
