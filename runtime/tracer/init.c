@@ -56,7 +56,7 @@ void tm_init(void)
     tm_quiesce_init();
     if (tm_counters_init() != 0 || tm_fork_handlers_install() != 0)
         tm_log("warning: could not register thread-exit or fork handlers");
-    tm_g.mode = choose_mode();
+    __atomic_store_n(&tm_g.mode, choose_mode(), __ATOMIC_RELAXED); /* new reads it (interpose_new.c) */
     if (tm_g.mode == TM_MODE_UNAVAILABLE)
         tm_log("warning: malloc belongs to another library that offers no sanitizer hooks: heap blocks are not "
                "traced (tmtrace_track still works)");

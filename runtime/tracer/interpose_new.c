@@ -5,10 +5,10 @@
  * std::bad_alloc behave as always, and records the block itself with the size the program asked for. While
  * the real operator runs, tm_self.suppress stops the malloc/aligned_alloc it calls from recording the same
  * block again (aligned new would otherwise record its rounded-up size). Unaligned new first calls glibc's
- * malloc itself, which is all libstdc++'s would do when it succeeds (through our malloc: two calls and the
- * suppression more); only a failure goes to the real operator, whose new-handler loop tries malloc again and
- * throws std::bad_alloc or returns NULL. delete needs nothing of libstdc++: it is free(), which forgets the
- * block. */
+ * malloc itself when our malloc and free are the process's, which is all libstdc++'s would do when it succeeds
+ * (through our malloc: two calls and the suppression more); only a failure goes to the real operator, whose
+ * new-handler loop tries malloc again and throws std::bad_alloc or returns NULL. delete needs nothing of
+ * libstdc++: it is free(), which forgets the block. */
 #include <dlfcn.h>
 #include <stdlib.h>
 
@@ -48,6 +48,15 @@ static void end_suppress(int *unused)
     tm_self.suppress--;
 }
 
+/* glibc's malloc may serve new only when the process's free is ours: when another malloc owns the process (one
+ * defined in the executable or preloaded, mode "unavailable"), delete's free is that allocator's, so new must go
+ * through libstdc++'s operator, which calls that allocator's malloc. Before init (mode none) the same way: it
+ * reaches our malloc, which initialises. */
+static inline __attribute__((always_inline)) int malloc_is_ours(void)
+{
+    return __atomic_load_n(&tm_g.mode, __ATOMIC_RELAXED) == TM_MODE_INTERPOSE;
+}
+
 /* One operator new: PARAMS/ARGS are its parameter list and argument list, SIZE and ALIGN name its size and
  * alignment parameters (ALIGN 0 when unaligned), NOTHROW is 1 for the nothrow forms. The real operator is
  * called out of line, so that unaligned new's fast path saves no register. */
@@ -69,7 +78,7 @@ static void end_suppress(int *unused)
     }                                                                                                            \
     void *mangled PARAMS                                                                                         \
     {                                                                                                            \
-        if (ALIGN == 0) { /* the common case: glibc's malloc directly (see above) */                             \
+        if (ALIGN == 0 && TM_LIKELY(malloc_is_ours())) { /* the common case: glibc's malloc directly */          \
             void *fast = __libc_malloc(SIZE ? SIZE : 1);                                                         \
             if (TM_LIKELY(fast != NULL))                                                                         \
                 return tm_recorded(fast, SIZE);                                                                 \
