@@ -43,8 +43,8 @@
  * undo (it only writes empty slots, tombstones and its own block's slot); in the others as a remote user. They
  * wait for nothing this thread holds up: not for this table while it is rebuilt, not for another table's
  * rebuild while this thread is reading that table (whose owner waits for the read to end). Such a removal is
- * deferred, and made by this thread as soon as that rebuild or read ends. They count in the shared counter,
- * as the interrupted operation may be changing this thread's counter slot.
+ * deferred, and made by this thread in that table as soon as that rebuild or read ends. They count in the shared
+ * counter, as the interrupted operation may be changing this thread's counter slot.
  *
  * Memory: the owner rebuilds when used slots (live + tombstones) pass 3/4 of the table, sizing the new table
  * to twice the live entries: 16 B per slot is 21-32 B per live block. A fuller table (7/8 full, rebuilt to
@@ -78,10 +78,13 @@ static int exit_key_ready;
 static __thread const struct heap_table *reading __attribute__((tls_model("initial-exec")));
 
 /* Removals that a nested operation could not make at once (heap_table.h's tm_heap_remove_nested): made by this
- * thread as soon as the rebuild or the read that stood in the way ends. */
+ * thread as soon as the rebuild or the read that stood in the way ends, in that table only: the others were
+ * searched already, and a trace found there later is of a new block at the same address (the freed one given
+ * out again, to another thread), which must stay. */
 #define MAX_DEFERRED 32
 static __thread struct {
     uintptr_t keys[MAX_DEFERRED];
+    struct heap_table *tables[MAX_DEFERRED];
     unsigned n;
     int draining;
 } deferred __attribute__((tls_model("initial-exec")));
@@ -168,42 +171,59 @@ int tm_heap_remove_remote(uintptr_t key, uint64_t *value, const struct heap_tabl
     return 0;
 }
 
+/* Removes key from table t in an operation nested in one of this thread's own: 1 removed (*value set), 0 not
+ * there, -1 not now (this thread is rebuilding t, or reading it while its owner waits to rebuild it). Its own
+ * table by one exchange (the interrupted operation never writes a live slot of another key); the others as a
+ * remote user. */
+static int remove_nested_from(struct heap_table *t, const struct heap_table *own, uintptr_t key, uint64_t *value)
+{
+    if (t == own) {
+        if (__atomic_load_n(&t->resizing, __ATOMIC_RELAXED)) /* only this thread sets it */
+            return -1;
+        ptrdiff_t i = tm_heap_find(t, key);
+        return i >= 0 && tm_heap_retire(&t->slots[i], key, value);
+    }
+    if (t != reading)
+        return remove_from(t, key, value);
+    if (!try_enter_remote(t))
+        return -1;
+    int removed = retire_from(t, key, value);
+    __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
+    return removed;
+}
+
+static void defer(uintptr_t key, struct heap_table *t)
+{
+    unsigned n = __atomic_load_n(&deferred.n, __ATOMIC_RELAXED);
+    do { /* a compare-and-swap: a handler may append (or drain) between the entry's stores and its count */
+        if (n == MAX_DEFERRED) /* more: that trace stays (README, Known limits) */
+            return;
+        deferred.keys[n] = key;
+        deferred.tables[n] = t;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } while (!__atomic_compare_exchange_n(&deferred.n, &n, n + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+}
+
 /* Forgets key in an operation nested in one of this thread's own (heap_table.h): it waits for nothing this
- * thread holds up. Its own table, when the interrupted operation is not rebuilding it, by one exchange (the
- * interrupted operation never writes a live slot of another key); the others as a remote user, but the one
- * this thread is reading while it is rebuilt. A removal that had to skip a table is deferred (see
- * drain_deferred). */
+ * thread holds up. A table it had to skip (at most one: a rebuild reads no other table) gets the removal
+ * deferred (see drain_deferred). */
 int tm_heap_remove_nested(uintptr_t key, uint64_t *value)
 {
-    struct heap_table *own = tm_self.heap_table;
-    int skipped = 0;
-    if (own && !__atomic_load_n(&own->resizing, __ATOMIC_RELAXED)) { /* only this thread sets it */
-        ptrdiff_t i = tm_heap_find(own, key);
-        if (i >= 0)
-            return tm_heap_retire(&own->slots[i], key, value);
-    } else {
-        skipped = own != NULL;
-    }
-    for (struct heap_table *t = first_table(); t; t = t->next) {
+    struct heap_table *own = tm_self.heap_table, *skipped = NULL;
+    int removed = own ? remove_nested_from(own, own, key, value) : 0;
+    if (removed < 0)
+        skipped = own;
+    for (struct heap_table *t = first_table(); t && removed <= 0; t = t->next) {
         if (t == own)
             continue;
-        if (t != reading) {
-            if (remove_from(t, key, value))
-                return 1;
-        } else if (try_enter_remote(t)) {
-            int removed = retire_from(t, key, value);
-            __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
-            if (removed)
-                return 1;
-        } else {
-            skipped = 1;
-        }
+        removed = remove_nested_from(t, own, key, value);
+        if (removed < 0)
+            skipped = t;
     }
-    if (skipped && deferred.n < MAX_DEFERRED) { /* more: that trace stays (README, Known limits) */
-        deferred.keys[deferred.n] = key;
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        __atomic_store_n(&deferred.n, deferred.n + 1, __ATOMIC_RELAXED);
-    }
+    if (removed > 0)
+        return 1;
+    if (skipped)
+        defer(key, skipped);
     return 0;
 }
 
@@ -219,16 +239,21 @@ static void drain_deferred(void)
     for (unsigned todo = 2 * MAX_DEFERRED; todo > 0; todo--) {
         unsigned n = __atomic_load_n(&deferred.n, __ATOMIC_RELAXED);
         uintptr_t key;
+        struct heap_table *t;
         do { /* a compare-and-swap against this thread's own handlers, which append */
             if (n == 0)
                 break;
             key = deferred.keys[n - 1];
+            t = deferred.tables[n - 1];
         } while (!__atomic_compare_exchange_n(&deferred.n, &n, n - 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
         if (n == 0)
             break;
         uint64_t value;
-        if (tm_heap_remove_nested(key, &value))
+        int removed = remove_nested_from(t, tm_self.heap_table, key, &value);
+        if (removed > 0)
             tm_counters_add_shared(-(int64_t)tm_packed_size(value));
+        else if (removed < 0)
+            defer(key, t);
     }
     deferred.draining = 0;
 }
