@@ -46,6 +46,7 @@ struct id_slot {
 };
 struct id_table {
     size_t mask;                  /* capacity - 1, a power of two minus one */
+    unsigned shift;               /* 64 - log2(capacity): a fingerprint's top bits are its first slot */
     const struct id_table *older; /* the table this one replaced, kept for readers still probing it */
     struct id_slot slots[];
 };
@@ -53,20 +54,22 @@ static struct id_table *id_table; /* atomic: the current table, replaced under t
 static size_t slots_used;         /* in id_table, dead ones included; under the lock */
 
 /* A fingerprint names a traceback (frames, nframe, total_nframe) without its frames: 64 + 40 bits from two
- * independent hashes, each a sum of products with random per-process keys, one per position, mixed after
- * every 32 frames. For two different tracebacks of at most 32 frames, a sum is a multilinear hash: over the
- * choice of keys, equal sums have a probability of at most 2^-61 (frames are 8-byte aligned), independently
- * of how the sites lie in memory; the mixer is a bijection. So a lookup takes a fingerprint match for the
- * traceback: the chance that one lookup names a wrong one among n stored is about n * 2^-100, below 2^-76 at
- * the store's limit of 2^24 tracebacks (the 40 bits kept of the second hash are taken as random). The
- * multiplies do not wait for each other, unlike a chained hash's. The keys must be random: with related ones
- * (an arithmetic progression, say) a sum would depend on a few linear combinations of the frames only. */
+ * independent sums of products, frame by random per-process key, one key per position, the sizes too; past
+ * 32 frames the sum so far is mixed and summing starts again with the first keys. Up to 32 frames such a sum
+ * is a multilinear hash: for two different tracebacks, over the choice of keys, whole sums are equal with a
+ * probability of at most 2^-61 (frames are 8-byte aligned), and sums' top 40 bits about 2^-40, independently of
+ * how the sites lie in memory. So a lookup takes a fingerprint match for the traceback: the chance that one
+ * lookup names a wrong one among n stored is about n * 2^-100, below 2^-76 at the store's limit of 2^24
+ * tracebacks. The top bits are the well-spread ones (a low bit depends on the frames' low bits only), so they
+ * pick the slot. The multiplies do not wait for each other, unlike a chained hash's. The keys must be random:
+ * with related ones (an arithmetic progression, say) a sum would depend on a few linear combinations of the
+ * frames only. */
 struct fingerprint {
     uint64_t fp;   /* never EMPTY_SLOT or DEAD_SLOT */
     uint64_t tail; /* bits above ID_MASK only */
 };
 #define KEY_POSITIONS 32
-static uint64_t fp_keys[2][KEY_POSITIONS + 1]; /* [lane][position]; the last one seeds the lane */
+static uint64_t fp_keys[2][KEY_POSITIONS + 1]; /* [lane][position]; the last one multiplies the sizes */
 static int fp_keys_ready;                        /* atomic */
 
 static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
@@ -104,19 +107,20 @@ static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_
     if (TM_UNLIKELY(!__atomic_load_n(&fp_keys_ready, __ATOMIC_ACQUIRE)))
         init_fp_keys();
     uint64_t sizes = (uint64_t)nframe << 32 | total_nframe;
-    uint64_t a = fp_keys[0][KEY_POSITIONS] ^ sizes, b = fp_keys[1][KEY_POSITIONS] ^ sizes;
+    uint64_t a = sizes * fp_keys[0][KEY_POSITIONS], b = sizes * fp_keys[1][KEY_POSITIONS];
     for (uint32_t start = 0; start < nframe; start += KEY_POSITIONS) {
+        if (start) { /* the sum of the frames before, mixed: no position repeats a key unmixed */
+            a = mix64(a);
+            b = mix64(b);
+        }
         uint32_t end = nframe - start > KEY_POSITIONS ? start + KEY_POSITIONS : nframe;
-        uint64_t sum_a = 0, sum_b = 0;
         /* Scalar: SSE2 has no 64-bit multiply, and its emulation costs more than the two imuls. */
 #pragma clang loop vectorize(disable)
         for (uint32_t i = start; i < end; i++) {
             uint64_t frame = (uint64_t)(uintptr_t)frames[i];
-            sum_a += frame * fp_keys[0][i - start];
-            sum_b += frame * fp_keys[1][i - start];
+            a += frame * fp_keys[0][i - start];
+            b += frame * fp_keys[1][i - start];
         }
-        a = mix64(a + sum_a);
-        b = mix64(b + sum_b);
     }
     return (struct fingerprint){a > DEAD_SLOT ? a : a + 2, b & ~(uint64_t)ID_MASK};
 }
@@ -172,7 +176,7 @@ static void *arena_alloc(size_t size)
 /* The id of the traceback with this fingerprint in table t, or TM_NO_TRACEBACK; safe without the lock. */
 static uint32_t find(const struct id_table *t, struct fingerprint f)
 {
-    for (size_t i = f.fp & t->mask;; i = (i + 1) & t->mask) {
+    for (size_t i = f.fp >> t->shift;; i = (i + 1) & t->mask) {
         uint64_t fp = __atomic_load_n(&t->slots[i].fp, __ATOMIC_ACQUIRE);
         if (fp == EMPTY_SLOT)
             return TM_NO_TRACEBACK;
@@ -185,7 +189,7 @@ static uint32_t find(const struct id_table *t, struct fingerprint f)
 /* Caller holds store_lock (or owns t alone). */
 static void put_slot(struct id_table *t, struct fingerprint f, uint32_t id)
 {
-    size_t i = f.fp & t->mask;
+    size_t i = f.fp >> t->shift;
     while (t->slots[i].fp != EMPTY_SLOT)
         i = (i + 1) & t->mask;
     t->slots[i].tail_id = f.tail | id;
@@ -208,6 +212,7 @@ static int reserve_slot(void)
     if (!t)
         return -1;
     t->mask = cap - 1;
+    t->shift = 64 - (unsigned)__builtin_ctzll(cap);
     t->older = old;
     slots_used = 0;
     for (size_t i = 0; old && i <= old->mask; i++) { /* the live slots, read in order (not the records) */
@@ -298,7 +303,7 @@ static const tmtrace_site *copy_site(const tmtrace_site *site)
 static void retire(const struct tm_traceback *tb)
 {
     struct fingerprint f = fingerprint_of(tb);
-    for (size_t i = f.fp & id_table->mask; id_table->slots[i].fp != EMPTY_SLOT; i = (i + 1) & id_table->mask)
+    for (size_t i = f.fp >> id_table->shift; id_table->slots[i].fp != EMPTY_SLOT; i = (i + 1) & id_table->mask)
         if (id_table->slots[i].fp == f.fp && id_table->slots[i].tail_id == (f.tail | tb->id)) {
             __atomic_store_n(&id_table->slots[i].fp, DEAD_SLOT, __ATOMIC_RELAXED);
             return;
