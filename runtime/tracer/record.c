@@ -26,8 +26,14 @@ static const tmtrace_site **frame_buffer(const tmtrace_site **inline_buf, size_t
  * comparison per entry instead of a capture, a hash and a lookup that misses the cache (at frames=25 a
  * program with many call paths has hundreds of thousands of tracebacks). A capture is kept in the way its
  * (site, depth) selects, so allocations alternating between a few places (a container growing while its
- * elements are allocated, a parser's node and string) each find their own. */
-#define MEMO_WAYS 16       /* power of two */
+ * elements are allocated, a parser's node and string) each find their own.
+ *   Where it mostly misses (an interpreter's call paths: ~18% hits), looking and storing cost more than the
+ * hits save (benchmarks/peers interp: 5% of its instructions, as much of its cycles), so when it has found
+ * less than a quarter of its lookups by its MEMO_WINDOW-th miss, the memo rests for MEMO_REST captures and
+ * then tries again. The counting is done on misses, which are slow anyway: a hit only adds one. */
+#define MEMO_WAYS 16        /* power of two */
+#define MEMO_WINDOW 4096    /* misses between two decisions */
+#define MEMO_REST 65536     /* captures done in full while the memo rests */
 #define MEMO_MAX_ENTRIES 32 /* a capture that examined more entries (stale ones, long limits) is not kept */
 struct tm_deep_memo_way {
     const tmtrace_site *site;
@@ -38,12 +44,36 @@ struct tm_deep_memo_way {
 };
 struct tm_deep_memo {
     struct tm_deep_memo_way way[MEMO_WAYS];
+    uint64_t hits;   /* in the current window */
+    uint32_t misses; /* in the current window */
+    uint32_t rest;   /* captures left before the memo is used again */
 };
 
 static struct tm_deep_memo_way *memo_way(struct tm_deep_memo *m, const tmtrace_site *site, uintptr_t depth)
 {
     uint64_t key = ((uint64_t)(uintptr_t)site ^ (depth << 48)) * UINT64_C(0x9E3779B97F4A7C15);
     return &m->way[key >> 60 & (MEMO_WAYS - 1)];
+}
+
+/* The way to look in for this capture, or NULL while the memo rests. */
+static struct tm_deep_memo_way *memo_consult(struct tm_deep_memo *m, const tmtrace_site *site, uintptr_t depth)
+{
+    if (m->rest) {
+        m->rest--;
+        return NULL;
+    }
+    return memo_way(m, site, depth);
+}
+
+/* Counts a lookup that missed; at the end of a window, decides whether the memo rests. */
+static void memo_missed(struct tm_deep_memo *m)
+{
+    if (++m->misses < MEMO_WINDOW)
+        return;
+    if (m->hits < MEMO_WINDOW / 3) /* hits < misses / 3: less than a quarter found */
+        m->rest = MEMO_REST;
+    m->hits = 0;
+    m->misses = 0;
 }
 
 static int memo_matches(const struct tm_deep_memo_way *w, const tmtrace_site *site,
@@ -86,9 +116,14 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
     struct tm_deep_memo *memo = tm_self.deep_memo;
     if (!memo) /* kept for the thread's life; without it every capture is simply done in full */
         memo = tm_self.deep_memo = tm_tracer_alloc(sizeof *memo);
-    struct tm_deep_memo_way *way = memo ? memo_way(memo, site, shadow->depth) : NULL;
-    if (way && memo_matches(way, site, shadow, limit))
-        return way->id_plus_one - 1;
+    struct tm_deep_memo_way *way = memo ? memo_consult(memo, site, shadow->depth) : NULL;
+    if (way) {
+        if (memo_matches(way, site, shadow, limit)) {
+            memo->hits++;
+            return way->id_plus_one - 1;
+        }
+        memo_missed(memo);
+    }
     const tmtrace_site *inline_buf[TM_INLINE_FRAMES];
     const tmtrace_site **frames = frame_buffer(inline_buf, limit);
     if (!frames)

@@ -3,14 +3,16 @@
  * being unloaded is copied into tracer memory first (tm_traceback_relocate), so old traces still print.
  *
  * Records live in an append-only arena and are found by id through a two-level directory whose chunks never
- * move, so a thread can read a record it was given without the lock. Lookups go through a per-thread cache
- * (hash -> id, checked against the record), then through the id table without the lock (the global lock is
- * taken only to add a traceback): at frames=25 a program with many call paths (an interpreter, a parser)
- * looks up hundreds of thousands of tracebacks in random order, so a lookup is paid in cache misses and is
- * kept to the slot and the record. Interned tracebacks live as long as the process: their number is bounded
- * by the program's distinct call paths. */
+ * move, so a thread can read a record it was given without the lock. Lookups go by the traceback's
+ * fingerprint through the id table, without the lock (the global lock is taken only to add a traceback): at
+ * frames=25 a program with many call paths (an interpreter, a parser) looks up hundreds of thousands of
+ * tracebacks in random order, so a lookup is paid in cache misses and is kept to one slot. Interned
+ * tracebacks live as long as the process: their number is bounded by the program's distinct call paths. */
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "spinlock.h"
 #include "tracer.h"
@@ -26,43 +28,49 @@ struct tm_traceback **tm_traceback_directory[DIR_CHUNKS];
 static uint32_t ntracebacks; /* atomic for readers outside the lock */
 static char *arena_next, *arena_end;
 
-/* The id table: open addressing over record addresses (0 = empty). Records are 16-byte aligned, so a slot
- * keeps 4 bits of the hash in the address's low bits: a probe passes over most other tracebacks without
- * reading their records, and a hit reads the record (which holds its id) without the directory. A slot is
- * written once, after its record (release), and read without the lock (acquire). Growing publishes a new
- * table; the old ones are kept, as a reader may still be probing one (together they are smaller than the
+/* The id table: open addressing over fingerprints of the tracebacks (below). A slot holds the fingerprint and
+ * the id, so a lookup reads one slot and never the record: at frames=25 a program with many call paths finds
+ * most of its tracebacks here, in random order, and each record read was a second cache miss after the
+ * slot's. A slot's id word is written before its fingerprint word (release), which a reader loads first
+ * (acquire); a slot is never rewritten but to mark it dead (a relocated record, below). Growing publishes a
+ * new table; the old ones are kept, as a reader may still be probing one (together they are smaller than the
  * current one). A reader that finds nothing looks again under the lock. */
-#define TAG_MASK ((uintptr_t)15)
-/* Records come from arena_alloc (16-byte multiples in malloc-aligned chunks) or straight from the allocator. */
-_Static_assert(_Alignof(max_align_t) > TAG_MASK, "records must leave the tag bits of their address free");
-#define MAX_LOAD_NUM 3 /* at most 3/4 full: the tags keep probes cheap */
+#define EMPTY_SLOT 0 /* fingerprint words of no traceback (fingerprint() never returns them) */
+#define DEAD_SLOT 1
+#define ID_MASK (TM_MAX_TRACEBACKS - 1) /* the id word: fingerprint bits above, the id below */
+#define MAX_LOAD_NUM 3 /* at most 3/4 full */
 #define MAX_LOAD_DEN 4
+struct id_slot {
+    uint64_t fp;      /* atomic: EMPTY_SLOT, DEAD_SLOT or a fingerprint's first word */
+    uint64_t tail_id; /* the fingerprint's second word (its bits above ID_MASK) | id */
+};
 struct id_table {
     size_t mask;                  /* capacity - 1, a power of two minus one */
+    unsigned shift;               /* 64 - log2(capacity): a fingerprint's top bits are its first slot */
     const struct id_table *older; /* the table this one replaced, kept for readers still probing it */
-    uintptr_t slots[];
+    struct id_slot slots[];
 };
 static struct id_table *id_table; /* atomic: the current table, replaced under the lock */
+static size_t slots_used;         /* in id_table, dead ones included; under the lock */
 
-static inline uintptr_t slot_tag(uint32_t hash)
-{
-    return (hash >> 28) & TAG_MASK; /* bits the index does not use until the table has 2^28 slots */
-}
-
-/* A sum of products, one random odd multiplier per position (the multiplies do not wait for each other,
- * unlike a chained hash: 25 frames cost ~25 cycles, not ~150), mixed after every 32 frames so that every bit
- * of the sum reaches the bits the tables use. The multipliers must be unrelated: with an
- * arithmetic progression the sum would depend on two linear combinations of the frames only. */
-static const uint64_t position_multiplier[32] = {
-    UINT64_C(0x00C5D36A32DFF00B), UINT64_C(0xE9F38517482C530F), UINT64_C(0xF8A3E3EF06E4C87B), UINT64_C(0x71867F685BEFDFBD),
-    UINT64_C(0x72F9CADA66834B45), UINT64_C(0x194800D177315B1D), UINT64_C(0x12EB504840966D01), UINT64_C(0x55BBC3F4541ADFE3),
-    UINT64_C(0x5264EB027A38CE65), UINT64_C(0x42295AED56A69171), UINT64_C(0x0FE68EB4CBCA5FA7), UINT64_C(0x897E8635335B95D1),
-    UINT64_C(0xB33ED69145EF82FF), UINT64_C(0x05AA623E74D6D163), UINT64_C(0x8AE9E3F16FE84E2B), UINT64_C(0x3B008A8ED3D56D59),
-    UINT64_C(0x70C83FDEEB05C7D3), UINT64_C(0x67B051C1F7CFC5E9), UINT64_C(0xBCCF0132874B5101), UINT64_C(0xAFF285672AF54615),
-    UINT64_C(0x495B2E45A896AEFF), UINT64_C(0xDC653C5F7C51B1EF), UINT64_C(0x4EED12C27E87CA2D), UINT64_C(0x5C7BBBC82702BDF9),
-    UINT64_C(0xC118BC4B3FE529E5), UINT64_C(0xD10BD8E60A720BAB), UINT64_C(0x113531AF856CDE59), UINT64_C(0xCA1875E3F6ED5B21),
-    UINT64_C(0x1753D725A09A02FB), UINT64_C(0xECE08EA36AD3D847), UINT64_C(0xF9278A72B4505459), UINT64_C(0x53AAA1B0CB874B29),
+/* A fingerprint names a traceback (frames, nframe, total_nframe) without its frames: 64 + 40 bits from two
+ * independent sums of products, frame by random per-process key, one key per position, the sizes too; past
+ * 32 frames the sum so far is mixed and summing starts again with the first keys. Up to 32 frames such a sum
+ * is a multilinear hash: for two different tracebacks, over the choice of keys, whole sums are equal with a
+ * probability of at most 2^-61 (frames are 8-byte aligned), and sums' top 40 bits about 2^-40, independently of
+ * how the sites lie in memory. So a lookup takes a fingerprint match for the traceback: the chance that one
+ * lookup names a wrong one among n stored is about n * 2^-100, below 2^-76 at the store's limit of 2^24
+ * tracebacks. The top bits are the well-spread ones (a low bit depends on the frames' low bits only), so they
+ * pick the slot. The multiplies do not wait for each other, unlike a chained hash's. The keys must be random:
+ * with related ones (an arithmetic progression, say) a sum would depend on a few linear combinations of the
+ * frames only. */
+struct fingerprint {
+    uint64_t fp;   /* never EMPTY_SLOT or DEAD_SLOT */
+    uint64_t tail; /* bits above ID_MASK only */
 };
+#define KEY_POSITIONS 32
+static uint64_t fp_keys[2][KEY_POSITIONS + 1]; /* [lane][position]; the last one multiplies the sizes */
+static int fp_keys_ready;                        /* atomic */
 
 static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
 {
@@ -73,40 +81,60 @@ static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
     return x ^ (x >> 33);
 }
 
-static uint32_t hash_frames(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+/* Fills fp_keys once, from getrandom (or, without it, from the clock and addresses ASLR moves). */
+static void init_fp_keys(void)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ total_nframe ^ (uint64_t)nframe << 32;
-    for (uint32_t start = 0; start < nframe; start += 32) {
-        uint32_t end = nframe - start > 32 ? start + 32 : nframe;
-        uint64_t sum = 0;
-        for (uint32_t i = start; i < end; i++)
-            sum += (uint64_t)(uintptr_t)frames[i] * position_multiplier[i - start];
-        h = mix64(h + sum);
+    tm_spin_lock(&store_lock);
+    if (!fp_keys_ready) {
+        uint64_t seed[2] = {0, 0};
+        if (getrandom(seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            seed[0] = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 32 ^ (uint64_t)(uintptr_t)&now;
+            seed[1] = (uint64_t)(uintptr_t)&fp_keys ^ (uint64_t)getpid() << 40;
+        }
+        /* splitmix64 from each seed word: every key has all its bits, unrelated to its neighbours */
+        for (int lane = 0; lane < 2; lane++)
+            for (int i = 0; i <= KEY_POSITIONS; i++)
+                fp_keys[lane][i] = mix64(seed[lane] += UINT64_C(0x9E3779B97F4A7C15));
+        __atomic_store_n(&fp_keys_ready, 1, __ATOMIC_RELEASE);
     }
-    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+    tm_spin_unlock(&store_lock);
 }
 
-static inline int same_site_arrays(const tmtrace_site *const *a, const tmtrace_site *const *b, uint32_t n)
+static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
-    for (uint32_t i = 0; i < n; i++) /* short arrays: a loop beats a call to memcmp */
-        if (a[i] != b[i])
-            return 0;
-    return 1;
+    if (TM_UNLIKELY(!__atomic_load_n(&fp_keys_ready, __ATOMIC_ACQUIRE)))
+        init_fp_keys();
+    uint64_t sizes = (uint64_t)nframe << 32 | total_nframe;
+    uint64_t a = sizes * fp_keys[0][KEY_POSITIONS], b = sizes * fp_keys[1][KEY_POSITIONS];
+    for (uint32_t start = 0; start < nframe; start += KEY_POSITIONS) {
+        if (start) { /* the sum of the frames before, mixed: no position repeats a key unmixed */
+            a = mix64(a);
+            b = mix64(b);
+        }
+        uint32_t end = nframe - start > KEY_POSITIONS ? start + KEY_POSITIONS : nframe;
+        /* Scalar: SSE2 has no 64-bit multiply, and its emulation costs more than the two imuls. */
+#pragma clang loop vectorize(disable)
+        for (uint32_t i = start; i < end; i++) {
+            uint64_t frame = (uint64_t)(uintptr_t)frames[i];
+            a += frame * fp_keys[0][i - start];
+            b += frame * fp_keys[1][i - start];
+        }
+    }
+    return (struct fingerprint){a > DEAD_SLOT ? a : a + 2, b & ~(uint64_t)ID_MASK};
 }
 
-static int same_frames(const struct tm_traceback *tb, uint32_t hash, const tmtrace_site *const *frames,
-                       uint32_t nframe, uint32_t total_nframe)
+/* Under store_lock only for a record already interned: the keys are ready, init_fp_keys is not called. */
+static struct fingerprint fingerprint_of(const struct tm_traceback *tb)
 {
-    return tb->hash == hash && tb->nframe == nframe && tb->total_nframe == total_nframe &&
-           same_site_arrays(tb->frames, frames, nframe);
+    return fingerprint(tb->frames, tb->nframe, tb->total_nframe);
 }
 
 uint32_t tm_traceback_count(void)
 {
     return __atomic_load_n(&ntracebacks, __ATOMIC_ACQUIRE);
 }
-
-static uint32_t intern_cached(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe);
 
 /* Once the store is big, its chunks are big too and asked to be backed by huge pages: lookups read records
  * and slots in random order, and with 4 KiB pages nearly each of them would also miss the TLB. The kernel
@@ -145,52 +173,65 @@ static void *arena_alloc(size_t size)
     return p;
 }
 
-/* The id of these frames in table t, or TM_NO_TRACEBACK; safe without the lock. */
-static uint32_t find(const struct id_table *t, const tmtrace_site *const *frames, uint32_t nframe,
-                     uint32_t total_nframe, uint32_t hash)
+/* The id of the traceback with this fingerprint in table t, or TM_NO_TRACEBACK; safe without the lock. */
+static uint32_t find(const struct id_table *t, struct fingerprint f)
 {
-    for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-        uintptr_t slot = __atomic_load_n(&t->slots[i], __ATOMIC_ACQUIRE);
-        if (!slot)
+    for (size_t i = f.fp >> t->shift;; i = (i + 1) & t->mask) {
+        uint64_t fp = __atomic_load_n(&t->slots[i].fp, __ATOMIC_ACQUIRE);
+        if (fp == EMPTY_SLOT)
             return TM_NO_TRACEBACK;
-        const struct tm_traceback *tb = (const struct tm_traceback *)(slot & ~TAG_MASK);
-        if ((slot & TAG_MASK) == slot_tag(hash) && same_frames(tb, hash, frames, nframe, total_nframe))
-            return tb->id;
+        uint64_t tail_id = t->slots[i].tail_id;
+        if (fp == f.fp && (tail_id & ~(uint64_t)ID_MASK) == f.tail)
+            return (uint32_t)(tail_id & ID_MASK);
     }
 }
 
-static void put_slot(struct id_table *t, const struct tm_traceback *tb)
+/* Caller holds store_lock (or owns t alone). */
+static void put_slot(struct id_table *t, struct fingerprint f, uint32_t id)
 {
-    size_t i = tb->hash & t->mask;
-    while (t->slots[i])
+    size_t i = f.fp >> t->shift;
+    while (t->slots[i].fp != EMPTY_SLOT)
         i = (i + 1) & t->mask;
-    __atomic_store_n(&t->slots[i], (uintptr_t)tb | slot_tag(tb->hash), __ATOMIC_RELEASE);
+    t->slots[i].tail_id = f.tail | id;
+    __atomic_store_n(&t->slots[i].fp, f.fp, __ATOMIC_RELEASE);
 }
 
-/* Makes room for one more traceback. Caller holds store_lock. */
+/* Makes room for one more slot: when this table would pass 3/4, a new one at most 3/8 full with its live
+ * slots (a relocated record's is dead: its frames, tracer copies, are never captured). Caller holds
+ * store_lock. */
 static int reserve_slot(void)
 {
     struct id_table *old = id_table;
     size_t cap = old ? old->mask + 1 : 0;
-    if ((size_t)(ntracebacks + 1) * MAX_LOAD_DEN <= cap * MAX_LOAD_NUM)
+    if ((slots_used + 1) * MAX_LOAD_DEN <= cap * MAX_LOAD_NUM)
         return 0;
-    cap = cap ? cap * 2 : 1024;
+    cap = 1024;
+    while ((size_t)(ntracebacks + 1) * MAX_LOAD_DEN * 2 > cap * MAX_LOAD_NUM) /* live ones only */
+        cap *= 2;
     struct id_table *t = tracer_alloc_big(sizeof *t + cap * sizeof t->slots[0]);
     if (!t)
         return -1;
     t->mask = cap - 1;
+    t->shift = 64 - (unsigned)__builtin_ctzll(cap);
     t->older = old;
-    for (uint32_t id = 0; id < ntracebacks; id++)
-        put_slot(t, tm_traceback_get(id));
+    slots_used = 0;
+    for (size_t i = 0; old && i <= old->mask; i++) { /* the live slots, read in order (not the records) */
+        uint64_t fp = old->slots[i].fp;
+        if (fp != EMPTY_SLOT && fp != DEAD_SLOT) {
+            uint64_t tail_id = old->slots[i].tail_id;
+            put_slot(t, (struct fingerprint){fp, tail_id & ~(uint64_t)ID_MASK}, (uint32_t)(tail_id & ID_MASK));
+            slots_used++;
+        }
+    }
     __atomic_store_n(&id_table, t, __ATOMIC_RELEASE);
     return 0;
 }
 
 /* Caller holds store_lock. */
 static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe,
-                              uint32_t hash)
+                              struct fingerprint f)
 {
-    uint32_t id = id_table ? find(id_table, frames, nframe, total_nframe, hash) : TM_NO_TRACEBACK;
+    uint32_t id = id_table ? find(id_table, f) : TM_NO_TRACEBACK;
     if (id != TM_NO_TRACEBACK)
         return id;
     id = ntracebacks;
@@ -202,51 +243,38 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
     struct tm_traceback *tb = arena_alloc(sizeof *tb + nframe * sizeof *frames);
     if (!tb)
         return TM_NO_TRACEBACK;
-    tb->hash = hash;
     tb->nframe = nframe;
     tb->total_nframe = total_nframe;
     tb->id = id;
     memcpy(tb->frames, frames, nframe * sizeof *frames);
     (*chunk)[id & (DIR_CHUNK - 1)] = tb;
-    put_slot(id_table, tb); /* after the record and its directory entry: a reader may follow it now */
+    put_slot(id_table, f, id); /* after the record and its directory entry: a reader may follow it now */
+    slots_used++;
     __atomic_store_n(&ntracebacks, id + 1, __ATOMIC_RELEASE);
     return id;
 }
 
 uint32_t tm_traceback_epoch;
 
+/* The id through the id table, then (to add it) under the lock. No per-thread cache in front: a hot slot is
+ * as near as a cache entry would be, and a cold one would miss the cache anyway. */
 uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
-    uint32_t id = intern_cached(frames, nframe, total_nframe);
+    struct fingerprint f = fingerprint(frames, nframe, total_nframe);
+    const struct id_table *t = __atomic_load_n(&id_table, __ATOMIC_ACQUIRE);
+    uint32_t id = t ? find(t, f) : TM_NO_TRACEBACK;
+    if (id == TM_NO_TRACEBACK) {
+        tm_spin_lock(&store_lock);
+        id = intern_locked(frames, nframe, total_nframe, f);
+        tm_spin_unlock(&store_lock);
+    }
     if (id != TM_NO_TRACEBACK) {
         tm_self.last_tb_id_plus_one = id + 1;
         tm_self.last_tb_nframe = nframe;
         tm_self.last_tb_total = total_nframe;
         tm_self.last_tb_frame0 = frames[0];
         tm_self.last_tb_epoch = epoch;
-    }
-    return id;
-}
-
-/* The id through the per-thread hash cache, then the id table, then (to add it) under the lock. */
-static uint32_t intern_cached(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
-{
-    uint32_t hash = hash_frames(frames, nframe, total_nframe);
-    struct tm_tb_cache_entry *cached = &tm_self.tb_cache[hash & (TM_TB_CACHE_SIZE - 1)];
-    if (cached->id_plus_one && cached->hash == hash &&
-        same_frames(tm_traceback_get(cached->id_plus_one - 1), hash, frames, nframe, total_nframe))
-        return cached->id_plus_one - 1;
-    const struct id_table *t = __atomic_load_n(&id_table, __ATOMIC_ACQUIRE);
-    uint32_t id = t ? find(t, frames, nframe, total_nframe, hash) : TM_NO_TRACEBACK;
-    if (id == TM_NO_TRACEBACK) {
-        tm_spin_lock(&store_lock);
-        id = intern_locked(frames, nframe, total_nframe, hash);
-        tm_spin_unlock(&store_lock);
-    }
-    if (id != TM_NO_TRACEBACK) {
-        cached->hash = hash;
-        cached->id_plus_one = id + 1;
     }
     return id;
 }
@@ -270,16 +298,31 @@ static const tmtrace_site *copy_site(const tmtrace_site *site)
     return copy;
 }
 
+/* Takes a record that is about to be relocated out of the id table: its fingerprint names the module's site
+ * addresses, which a module loaded there next may produce for other sites. Caller holds store_lock. */
+static void retire(const struct tm_traceback *tb)
+{
+    struct fingerprint f = fingerprint_of(tb);
+    for (size_t i = f.fp >> id_table->shift; id_table->slots[i].fp != EMPTY_SLOT; i = (i + 1) & id_table->mask)
+        if (id_table->slots[i].fp == f.fp && id_table->slots[i].tail_id == (f.tail | tb->id)) {
+            __atomic_store_n(&id_table->slots[i].fp, DEAD_SLOT, __ATOMIC_RELAXED);
+            return;
+        }
+}
+
 void tm_traceback_relocate(const tmtrace_site *begin, const tmtrace_site *end)
 {
     struct tm_ptr_map copies = {0};
     tm_spin_lock(&store_lock);
     for (uint32_t id = 0; id < ntracebacks; id++) {
         struct tm_traceback *tb = directory[id >> DIR_CHUNK_BITS][id & (DIR_CHUNK - 1)];
+        int retired = 0;
         for (uint32_t k = 0; k < tb->nframe; k++) {
             const tmtrace_site *f = tb->frames[k];
             if (f < begin || f >= end)
                 continue;
+            if (!retired++)
+                retire(tb);
             uintptr_t copy;
             if (!tm_ptr_map_get(&copies, (uintptr_t)f, &copy)) {
                 copy = (uintptr_t)copy_site(f);

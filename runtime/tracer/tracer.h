@@ -64,16 +64,11 @@ void tm_init(void) TM_HIDDEN;
 void tm_set_tracing(int on) TM_HIDDEN;
 
 /* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
-#define TM_TB_CACHE_SIZE 64u
 #define TM_ONE_CACHE_SIZE 16u /* power of two */
 struct tm_one_cache_entry { /* traceback_capture.c's cache at limit 1: (site, total_nframe) -> id */
     const tmtrace_site *site; /* NULL: empty */
     uint32_t total_nframe;
     uint32_t id;
-};
-struct tm_tb_cache_entry {
-    uint32_t hash;
-    uint32_t id_plus_one; /* 0: empty */
 };
 struct tm_counter_slot;
 struct tm_thread {
@@ -86,7 +81,6 @@ struct tm_thread {
     const tmtrace_site **frame_buf; /* capture buffer when nframe exceeds the inline one */
     struct tm_deep_memo *deep_memo; /* record.c: recent captures with a limit above 1 */
     size_t frame_buf_cap;
-    struct tm_tb_cache_entry tb_cache[TM_TB_CACHE_SIZE];
     struct tm_one_cache_entry one_cache[TM_ONE_CACHE_SIZE];
     uint32_t one_cache_epoch; /* tm_traceback_epoch when one_cache was last flushed */
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
@@ -227,7 +221,6 @@ extern const tmtrace_site tm_unknown_site TM_HIDDEN;
 
 /* ---- traceback_store.c: interned tracebacks, id -> frames ---- */
 struct tm_traceback {
-    uint32_t hash;
     uint32_t total_nframe;
     uint32_t nframe;
     uint32_t id;

@@ -176,6 +176,46 @@ TEST_F(TracebackStore, OnlyTheInnermostCallerOrItsFrameDiffers)
     }
 }
 
+TEST_F(TracebackStore, TheMemoRestsAndComesBackWithoutStaleAnswers)
+{
+    // A module's allocation is memoized; thousands of new call paths (windows of memo misses) make the memo
+    // rest; meanwhile the module is unloaded and another one loaded at its address. Past the rest, the memo is
+    // consulted again: the same site, depth and callers must read the new module's frames, not the memo's.
+    // Nothing else allocates in between (pushes live on this stack), so the module's way keeps its capture
+    // unless another site happens to share it.
+    static tmtrace_site sites[1];
+    sites[0] = tmtrace_site{"/src/first.c", "f", nullptr, 1, 1, 0, 0};
+    ASSERT_EQ(__tmtrace_register_module(TMTRACE_ABI_VERSION, "first.so", sites, sites + 1), 0);
+    struct Under { // path p under `site`
+        static void *Malloc(const Paths &paths, unsigned p, const tmtrace_site *site, int level = 0)
+        {
+            if (level == kDepth)
+                return __tmtrace_malloc(8, site);
+            ShadowPush push(paths.Call(p, level), CallerFrame(0x1000 * (kDepth - level)));
+            return Malloc(paths, p, site, level + 1);
+        }
+    };
+    void *first = Under::Malloc(paths_, 7, &sites[0]);
+    void *first_again = Under::Malloc(paths_, 7, &sites[0]); // found in the memo
+    for (unsigned p = 0; p < 20000; p++) // new paths: misses, windows of them
+        free(Under::Malloc(paths_, 200000u + p, paths_.Alloc(1)));
+    __tmtrace_unregister_module(sites, sites + 1);
+    sites[0] = tmtrace_site{"/src/second.c", "g", nullptr, 2, 1, 0, 0};
+    ASSERT_EQ(__tmtrace_register_module(TMTRACE_ABI_VERSION, "second.so", sites, sites + 1), 0);
+    for (int i = 0; i < 70000; i++) // past the rest (65536 captures), then hits: the memo stays consulted
+        free(Under::Malloc(paths_, 0, paths_.Alloc(2)));
+    void *second = Under::Malloc(paths_, 7, &sites[0]);
+    FrameList want = paths_.Expected(7, 0);
+    want[0] = "/src/second.c:2";
+    EXPECT_EQ(FramesOf(second), want);
+    want[0] = "/src/first.c:1";
+    EXPECT_EQ(FramesOf(first), want);
+    EXPECT_EQ(FramesOf(first_again), want);
+    __tmtrace_unregister_module(sites, sites + 1);
+    for (void *p : {first, first_again, second})
+        free(p);
+}
+
 TEST_F(TracebackStore, ThreadsInterningTheSamePathsAgree)
 {
     // Two threads intern overlapping sets of new tracebacks at once: every block reads back its own path.
