@@ -22,7 +22,8 @@
 #define DIR_CHUNKS (TM_MAX_TRACEBACKS / DIR_CHUNK)
 #define ARENA_CHUNK (64 * 1024)
 
-static tm_spinlock store_lock;
+/* Its own cache line, as tm_traceback_epoch's: every malloc reads the epoch, and a store writes the lock. */
+static tm_spinlock store_lock __attribute__((aligned(64)));
 struct tm_traceback **tm_traceback_directory[DIR_CHUNKS];
 #define directory tm_traceback_directory
 static uint32_t ntracebacks; /* atomic for readers outside the lock */
@@ -254,7 +255,7 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
     return id;
 }
 
-uint32_t tm_traceback_epoch;
+uint32_t tm_traceback_epoch __attribute__((aligned(64)));
 
 /* The id through the id table, then (to add it) under the lock. No per-thread cache in front: a hot slot is
  * as near as a cache entry would be, and a cold one would miss the cache anyway. */
