@@ -7,7 +7,13 @@
  *      address), each entry expanded by its inline chain.
  * An allocation from uninstrumented code has no site, so its first frame is the innermost valid shadow entry.
  *
- * total_nframe counts every frame read before the limit was reached, plus, once it is reached, one frame per
+ * When the first `limit` frames are all in system headers (TMTRACE_SITE_SYSTEM: a std::vector growth at frames=1
+ * is new_allocator.h alone), the walk goes on, by the same rules, up to and including the first frame that is
+ * not, so that the user's line is in the traceback (tmtrace_traceback_user_frame). At most TM_CAPTURE_EXTRA
+ * frames more: when none of them is a user frame, the traceback is what the limit kept. Grouping still uses the
+ * first frame (tracemalloc's rule).
+ *
+ * total_nframe counts every frame read before the limit (or the extension) was reached, plus, once it is reached, one frame per
  * shadow entry below the last one read (including entries the ring overwrote: depth - capacity of them). Past
  * the limit neither the stale rule nor inline chains are applied (the records of a chain the limit cut are not
  * counted): walking them would make frames=1 cost O(stack depth) per allocation. So total_nframe is exact
@@ -24,47 +30,90 @@ __thread struct tmtrace_shadow __tmtrace_shadow __attribute__((tls_model("initia
 
 const tmtrace_site tm_unknown_site = {"<unknown>", "", NULL, 0, 0, 0, 0};
 
-size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read)
+/* 1 when `s` lies in a system header. A rejected module's record counts as a user frame: it becomes "<unknown>"
+ * anyway, and its flags may not be where this ABI has them. */
+static int in_system_header(const tmtrace_site *s)
 {
-    size_t n = 0;
+    return !tm_site_is_rejected(s) && (s->flags & TMTRACE_SITE_SYSTEM) != 0;
+}
+
+/* The room left for the next frame: 1 to write it, 0 to stop (the traceback is truncated). At the limit, when
+ * every frame written is in a system header, the room grows by TM_CAPTURE_EXTRA and x->limit_d keeps d as it
+ * was then (today's total_nframe, should no user frame follow). */
+struct capture_state {
+    size_t n, stop;   /* frames written; where writing stops */
+    size_t limit;
+    uintptr_t d;      /* entries [lowest, d) are not read yet */
+    uintptr_t limit_d; /* d when the limit was reached while extending; extending while stop > limit */
+    int found_user;   /* the extension wrote a frame outside system headers */
+};
+
+static int capture_room(struct capture_state *x, const tmtrace_site *const *out)
+{
+    if (x->n < x->stop)
+        return 1;
+    if (x->n != x->limit || x->stop != x->limit)
+        return 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (!in_system_header(out[i]))
+            return 0;
+    x->stop = x->limit + TM_CAPTURE_EXTRA;
+    x->limit_d = x->d;
+    return 1;
+}
+
+static void capture_write(struct capture_state *x, const tmtrace_site **out, const tmtrace_site *s)
+{
+    out[x->n++] = s;
+    if (x->stop > x->limit && !in_system_header(s)) { /* the extension's last frame */
+        x->found_user = 1;
+        x->stop = x->n;
+    }
+}
+
+/* tm_capture from entry d downwards, with `site` (may be NULL) as the innermost frame and last_frame the frame
+ * key the first entry read must exceed. */
+static size_t capture_from(const tmtrace_site *site, const struct tmtrace_shadow *shadow, uintptr_t d,
+                           uintptr_t last_frame, const tmtrace_site **out, size_t limit, uint32_t *total_nframe,
+                           uintptr_t *low_read)
+{
     uintptr_t depth = shadow->depth;
     uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
-    uintptr_t d = depth; /* entries [lowest, d) are not read yet */
+    struct capture_state x = {0, limit, limit, d, 0, 0};
     int truncated = 0;
     for (const tmtrace_site *s = site; s && !truncated; s = s->inlined_at) {
-        if (n == limit)
-            truncated = 1;
+        if (capture_room(&x, out))
+            capture_write(&x, out, s);
         else
-            out[n++] = s;
+            truncated = 1;
     }
-    /* The innermost slot has no site when its function called the entry point directly (the site came as the
-     * argument): it is no frame, and must not be counted past the limit either. */
-    if (d > lowest && !shadow->entries[(d - 1) & TMTRACE_SHADOW_MASK].site)
-        d--;
-    /* Callers' frames lie above this function's own: the first entry read must too. An entry below it was
-     * written by deeper recursion (the ring wrapped) before an exception or longjmp came back up. */
-    uintptr_t last_frame = (uintptr_t)__builtin_frame_address(0);
-    while (!truncated && d > lowest) {
-        if (n == limit) {
+    while (!truncated && x.d > lowest) {
+        if (!capture_room(&x, out)) {
             truncated = 1;
             break;
         }
-        const struct tmtrace_shadow_entry *e = &shadow->entries[--d & TMTRACE_SHADOW_MASK];
+        const struct tmtrace_shadow_entry *e = &shadow->entries[--x.d & TMTRACE_SHADOW_MASK];
         if (!e->site || e->frame <= last_frame)
             continue; /* stale: left by an exception or longjmp, or overwritten by deeper recursion */
         last_frame = e->frame;
         for (const tmtrace_site *s = e->site; s; s = s->inlined_at) {
-            if (n == limit) {
+            if (!capture_room(&x, out)) {
                 truncated = 1;
                 break;
             }
-            out[n++] = s;
+            capture_write(&x, out, s);
         }
+    }
+    *low_read = x.d; /* an extension that found nothing still examined its entries: the result depends on them */
+    if (x.stop > limit && !x.found_user) { /* keep what the limit kept */
+        x.n = limit;
+        x.d = x.limit_d;
+        truncated = 1;
     }
     /* Truncated: the d entries below the last one read were not read (see the file comment). Otherwise only
      * the entries the ring lost are missing. */
-    uint32_t total = (uint32_t)(n + (truncated ? d : lowest));
+    uint32_t total = (uint32_t)(x.n + (truncated ? x.d : lowest));
+    size_t n = x.n;
     if (n == 0) {
         out[n++] = &tm_unknown_site;
         total = 1;
@@ -74,13 +123,31 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
             if (tm_site_in_rejected_module(out[i]))
                 out[i] = &tm_unknown_site;
     *total_nframe = total;
-    *low_read = d;
     return n;
+}
+
+/* The innermost slot has no site when its function called the entry point directly (the site came as the
+ * argument): it is no frame, and must not be counted past the limit either. Returns the depth to read from. */
+static uintptr_t skip_caller_slot(const struct tmtrace_shadow *shadow)
+{
+    uintptr_t depth = shadow->depth;
+    uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+    return depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ? depth - 1 : depth;
+}
+
+size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
+                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read)
+{
+    /* Callers' frames lie above this function's own: the first entry read must too. An entry below it was
+     * written by deeper recursion (the ring wrapped) before an exception or longjmp came back up. */
+    return capture_from(site, shadow, skip_caller_slot(shadow), (uintptr_t)__builtin_frame_address(0), out, limit,
+                        total_nframe, low_read);
 }
 
 uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here)
 {
     const struct tmtrace_shadow *shadow = &__tmtrace_shadow;
+    uintptr_t d = skip_caller_slot(shadow), last_frame = here; /* where capture_from would resume */
     if (!site) { /* tm_capture's walk, from the caller's frame: the innermost valid entry, if any */
         uintptr_t depth = shadow->depth;
         uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
@@ -91,8 +158,11 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
             const tmtrace_site *unknown = &tm_unknown_site;
             return tm_traceback_intern(&unknown, 1, 1); /* not cached: no site to key it */
         }
-        site = shadow->entries[--depth & TMTRACE_SHADOW_MASK].site;
+        const struct tmtrace_shadow_entry *e = &shadow->entries[--depth & TMTRACE_SHADOW_MASK];
+        site = e->site;
         total_nframe = 1 + (uint32_t)depth; /* every entry below the frame read counts once */
+        d = depth;
+        last_frame = e->frame;
     }
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
     if (tm_self.one_cache_epoch != epoch) { /* sites were relocated or a module refused: old ids may be wrong */
@@ -100,9 +170,25 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
             tm_self.one_cache[i].site = NULL;
         tm_self.one_cache_epoch = epoch;
     }
-    const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;
-    uint32_t id = tm_traceback_intern(&frame, 1, total_nframe);
-    if (id != TM_NO_TRACEBACK)
+    uint32_t id;
+    int cacheable = 1;
+    if (TM_LIKELY(!in_system_header(site))) {
+        const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;
+        id = tm_traceback_intern(&frame, 1, total_nframe);
+    } else {
+        /* The extension (tm_capture). Its frames are a function of the key (site, total_nframe) when the site's
+         * own inline chain reaches a user frame (the -O2 case: the library inlined into the user's function);
+         * otherwise they depend on the shadow entries read, and are not cached. */
+        const tmtrace_site *frames[1 + TM_CAPTURE_EXTRA];
+        uint32_t total;
+        uintptr_t low;
+        size_t n = capture_from(site, shadow, d, last_frame, frames, 1, &total, &low);
+        id = tm_traceback_intern(frames, (uint32_t)n, total);
+        cacheable = 0;
+        for (const tmtrace_site *s = site; s && !cacheable; s = s->inlined_at)
+            cacheable = !in_system_header(s);
+    }
+    if (id != TM_NO_TRACEBACK && cacheable)
         tm_self.one_cache[tm_one_cache_way(site)] = (struct tm_one_cache_entry){site, total_nframe, id};
     return id;
 }
