@@ -24,11 +24,19 @@
  * is here too.
  *
  * This file also defines the shadow stack itself, __tmtrace_shadow. */
+#include "record.h"
 #include "tracer.h"
 
 __thread struct tmtrace_shadow __tmtrace_shadow __attribute__((tls_model("initial-exec")));
 
 const tmtrace_site tm_unknown_site = {"<unknown>", "", NULL, 0, 0, 0, 0};
+
+/* The lowest depth index the ring still holds. */
+static uintptr_t shadow_lowest(const struct tmtrace_shadow *shadow)
+{
+    uintptr_t depth = shadow->depth;
+    return depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+}
 
 /* 1 when `s` lies in a system header. A rejected module's record counts as a user frame: it becomes "<unknown>"
  * anyway, and its flags may not be where this ABI has them. */
@@ -77,8 +85,7 @@ static size_t capture_from(const tmtrace_site *site, const struct tmtrace_shadow
                            uintptr_t last_frame, const tmtrace_site **out, size_t limit, uint32_t *total_nframe,
                            uintptr_t *low_read)
 {
-    uintptr_t depth = shadow->depth;
-    uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+    uintptr_t lowest = shadow_lowest(shadow);
     struct capture_state x = {0, limit, limit, d, 0, 0};
     int truncated = 0;
     for (const tmtrace_site *s = site; s && !truncated; s = s->inlined_at) {
@@ -130,8 +137,7 @@ static size_t capture_from(const tmtrace_site *site, const struct tmtrace_shadow
  * argument): it is no frame, and must not be counted past the limit either. Returns the depth to read from. */
 static uintptr_t skip_caller_slot(const struct tmtrace_shadow *shadow)
 {
-    uintptr_t depth = shadow->depth;
-    uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+    uintptr_t depth = shadow->depth, lowest = shadow_lowest(shadow);
     return depth > lowest && !shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ? depth - 1 : depth;
 }
 
@@ -144,13 +150,48 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
                         total_nframe, low_read);
 }
 
+/* The position in s's inline chain of its first record outside system headers (SIZE_MAX if none); *length:
+ * the chain's length. */
+static size_t first_user_record(const tmtrace_site *s, size_t *length)
+{
+    size_t user = SIZE_MAX, i = 0;
+    for (; s; s = s->inlined_at, i++)
+        if (user == SIZE_MAX && !in_system_header(s))
+            user = i;
+    *length = i;
+    return user;
+}
+
+/* For a system site whose inline chain has no user record: the shadow entries the extension reads, innermost
+ * first, from entry d down (the first must lie above `above`), into callers[]. 1 when one of the first
+ * TM_ONE_CACHE_CALLERS holds the user frame within the extension's bound, so that they and the key determine
+ * the traceback (tm_traceback_one_cached); 0 otherwise. */
+static int extension_callers(const tmtrace_site *site, const struct tmtrace_shadow *shadow, uintptr_t d,
+                             uintptr_t above, const tmtrace_site **callers)
+{
+    size_t frames, length;
+    first_user_record(site, &frames);
+    for (size_t k = 0; k < TM_ONE_CACHE_CALLERS && d > shadow_lowest(shadow); k++) {
+        const struct tmtrace_shadow_entry *e = &shadow->entries[--d & TMTRACE_SHADOW_MASK];
+        if (!e->site || e->frame <= above)
+            return 0;
+        above = e->frame;
+        callers[k] = e->site;
+        size_t user = first_user_record(e->site, &length);
+        if (user != SIZE_MAX)
+            return frames + user < 1 + TM_CAPTURE_EXTRA;
+        frames += length;
+    }
+    return 0;
+}
+
 uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here)
 {
     const struct tmtrace_shadow *shadow = &__tmtrace_shadow;
-    uintptr_t d = skip_caller_slot(shadow), last_frame = here; /* where capture_from would resume */
+    const tmtrace_site *given = site;
+    uintptr_t d = skip_caller_slot(shadow), last_frame = here; /* where capture_from resumes after site */
     if (!site) { /* tm_capture's walk, from the caller's frame: the innermost valid entry, if any */
-        uintptr_t depth = shadow->depth;
-        uintptr_t lowest = depth > TMTRACE_SHADOW_CAPACITY ? depth - TMTRACE_SHADOW_CAPACITY : 0;
+        uintptr_t depth = shadow->depth, lowest = shadow_lowest(shadow);
         while (depth > lowest && (!shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].site ||
                                   shadow->entries[(depth - 1) & TMTRACE_SHADOW_MASK].frame <= here))
             depth--;
@@ -171,24 +212,31 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
         tm_self.one_cache_epoch = epoch;
     }
     uint32_t id;
-    int cacheable = 1;
+    struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(site)];
+    const tmtrace_site *callers[TM_ONE_CACHE_CALLERS] = {NULL};
     if (TM_LIKELY(!in_system_header(site))) {
         const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;
         id = tm_traceback_intern(&frame, 1, total_nframe);
     } else {
-        /* The extension (tm_capture). Its frames are a function of the key (site, total_nframe) when the site's
-         * own inline chain reaches a user frame (the -O2 case: the library inlined into the user's function);
-         * otherwise they depend on the shadow entries read, and are not cached. */
+        /* The extension (tm_capture), cached with no callers when the site's own inline chain holds the user
+         * frame (-O2: the library inlined into the user's function), with the entries read up to the one that
+         * holds it otherwise (-O2: a library function not inlined). Longer ones (-O0: one entry per library
+         * function) take the memoized capture of limits above 1. */
+        size_t length;
+        if (first_user_record(site, &length) == SIZE_MAX && !extension_callers(site, shadow, d, last_frame, callers))
+            return tm_current_traceback_deep(given);
         const tmtrace_site *frames[1 + TM_CAPTURE_EXTRA];
         uint32_t total;
         uintptr_t low;
         size_t n = capture_from(site, shadow, d, last_frame, frames, 1, &total, &low);
         id = tm_traceback_intern(frames, (uint32_t)n, total);
-        cacheable = 0;
-        for (const tmtrace_site *s = site; s && !cacheable; s = s->inlined_at)
-            cacheable = !in_system_header(s);
     }
-    if (id != TM_NO_TRACEBACK && cacheable)
-        tm_self.one_cache[tm_one_cache_way(site)] = (struct tm_one_cache_entry){site, total_nframe, id};
+    if (id != TM_NO_TRACEBACK) {
+        c->site = site;
+        c->total_nframe = total_nframe;
+        c->id = id;
+        for (uint32_t k = 0; k < TM_ONE_CACHE_CALLERS; k++)
+            c->callers[k] = callers[k];
+    }
     return id;
 }

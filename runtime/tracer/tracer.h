@@ -66,8 +66,11 @@ void tm_set_tracing(int on) TM_HIDDEN;
 /* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
 #define TM_TB_CACHE_SIZE 64u
 #define TM_ONE_CACHE_SIZE 16u /* power of two */
+#define TM_ONE_CACHE_CALLERS 3u
 struct tm_one_cache_entry { /* traceback_capture.c's cache at limit 1: (site, total_nframe) -> id */
     const tmtrace_site *site; /* NULL: empty */
+    /* A system site's traceback going on into shadow entries: their sites, innermost first, NULL-terminated. */
+    const tmtrace_site *callers[TM_ONE_CACHE_CALLERS];
     uint32_t total_nframe;
     uint32_t id;
 };
@@ -215,7 +218,7 @@ void tm_domains_lock_all(void) TM_HIDDEN;
 void tm_domains_unlock_all(void) TM_HIDDEN;
 
 /* ---- traceback_capture.c: the frames of an allocation happening now ---- */
-/* Writes at most `limit` (>= 2) frames, most recent first, into out, or up to TM_CAPTURE_EXTRA more when the
+/* Writes at most `limit` (>= 1) frames, most recent first, into out, or up to TM_CAPTURE_EXTRA more when the
  * first `limit` are all in system headers (out has room for limit + TM_CAPTURE_EXTRA); sets *total_nframe, and
  * *low_read to the lowest depth index it examined (the result depends on the entries [*low_read, depth) alone).
  * Never returns 0 frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
@@ -280,8 +283,11 @@ static inline int tm_site_is_rejected(const tmtrace_site *site)
  * At limit 1 a traceback is one frame and total_nframe, which are a function of the first frame's site record
  * (before the rejected-module rule: refusing a module bumps the epoch) and of the depth: so each thread keeps a
  * direct-mapped cache (site, total) -> id, flushed when tm_traceback_epoch moves, and the common case costs a
- * few loads and compares. A site in a system header extends its traceback to the first user frame: cached only
- * when its own inline chain holds one (then still a function of the key), otherwise always the slow path.
+ * few loads and compares. A site in a system header extends its traceback to the first user frame (tm_capture):
+ * when its own inline chain holds one (-O2: the library inlined into the user's function), the traceback is still
+ * a function of the key; when one of the next TM_ONE_CACHE_CALLERS shadow entries does, those entries key it too
+ * (`callers`: the entries the capture reads, from depth index total_nframe - 2 down, each valid); longer ones are
+ * not cached.
  * tm_capture documents the result, which must not depend on the path taken. */
 /* The way of `site`: records 40 B apart in a module's array fall in different ways for 16 in a row. */
 static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
@@ -314,6 +320,16 @@ static inline __attribute__((always_inline)) int tm_traceback_one_cached(const t
     const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(key)];
     if (TM_LIKELY(c->site == key && c->total_nframe == *total &&
                   tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))) {
+        if (TM_UNLIKELY(c->callers[0] != NULL)) { /* the entries tm_capture reads after key's frame, all valid */
+            uintptr_t above = *site ? (uintptr_t)__builtin_frame_address(0) : e->frame;
+            uintptr_t i = *total - 2;
+            for (uint32_t k = 0; k < TM_ONE_CACHE_CALLERS && c->callers[k]; k++, i--) {
+                const struct tmtrace_shadow_entry *next = &__tmtrace_shadow.entries[i & TMTRACE_SHADOW_MASK];
+                if (next->site != c->callers[k] || next->frame <= above)
+                    return 0;
+                above = next->frame;
+            }
+        }
         *id = c->id;
         return 1;
     }

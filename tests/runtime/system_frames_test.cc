@@ -201,11 +201,60 @@ TEST_F(SystemFrames1, OneSystemSiteFromTwoUserCallSitesGetsTwoTracebacks)
 {
     tmtrace_site a = Site("/src/a.c", 10);
     tmtrace_site b = Site("/src/b.c", 20);
+    for (const tmtrace_site *user : {&a, &b, &b, &a, &a}) { // repeated: the second from the cache
+        EXPECT_EQ(FromCaller(user), (FrameList{std::string(kAllocator) + ":137", std::string(kVector) + ":1287",
+                                               std::string(user->filename) + ":" + std::to_string(user->lineno)}));
+    }
+}
+
+TEST_F(SystemFrames1, AnEntryTheExtensionReadWentStale)
+{
+    // The same site, depth and entry sites as a traceback just cached, but the user entry is now below the
+    // library's (stale): the capture skips it and goes on to start.c.
+    tmtrace_site start_call = Site("/src/start.c", 1);
+    tmtrace_site main_call = Site("/src/main.c", 12);
+    tmtrace_site vector_call = SystemSite(kVector, 1287);
+    tmtrace_site site = SystemSite(kAllocator, 137);
+    __tmtrace_shadow.entries[0] = {&start_call, CallerFrame(0x9000)};
+    __tmtrace_shadow.entries[1] = {&main_call, CallerFrame(0x7000)};
+    __tmtrace_shadow.entries[2] = {&vector_call, CallerFrame(0x6000)};
+    __tmtrace_shadow.entries[3] = {nullptr, CallerFrame(0x5000)};
+    __tmtrace_shadow.depth = 4;
+    size_t total = 0;
     for (int i = 0; i < 2; i++) {
-        EXPECT_EQ(FromCaller(&a), (FrameList{std::string(kAllocator) + ":137", std::string(kVector) + ":1287",
-                                             "/src/a.c:10"}));
-        EXPECT_EQ(FromCaller(&b), (FrameList{std::string(kAllocator) + ":137", std::string(kVector) + ":1287",
-                                             "/src/b.c:20"}));
+        EXPECT_EQ(AllocatedAt(&site, &total),
+                  (FrameList{std::string(kAllocator) + ":137", std::string(kVector) + ":1287", "/src/main.c:12"}));
+        EXPECT_EQ(total, 4u);
+    }
+    __tmtrace_shadow.entries[1].frame = CallerFrame(0x5800);
+    EXPECT_EQ(AllocatedAt(&site, &total),
+              (FrameList{std::string(kAllocator) + ":137", std::string(kVector) + ":1287", "/src/start.c:1"}));
+    EXPECT_EQ(total, 3u);
+    __tmtrace_shadow.depth = 0;
+}
+
+TEST_F(SystemFrames1, ALongExtensionThroughShadowEntries)
+{
+    // -O0: one entry per library function, more than frames=1's cache keys (it takes the deep capture).
+    tmtrace_site main_call = Site("/src/main.c", 12);
+    tmtrace_site push_call = SystemSite(kVector, 1287);
+    tmtrace_site realloc_call = SystemSite("/usr/include/c++/12/bits/vector.tcc", 451);
+    tmtrace_site allocate_call = SystemSite(kVector, 378);
+    tmtrace_site traits_call = SystemSite(kTraits, 482);
+    tmtrace_site site = SystemSite(kAllocator, 137);
+    ShadowPush in_main(&main_call, CallerFrame(0xa000));
+    ShadowPush in_push(&push_call, CallerFrame(0x9000));
+    ShadowPush in_realloc(&realloc_call, CallerFrame(0x8000));
+    ShadowPush in_allocate(&allocate_call, CallerFrame(0x7000));
+    ShadowPush in_traits(&traits_call, CallerFrame(0x6000));
+    ShadowPush in_new_allocator(nullptr, CallerFrame(0x5000));
+    size_t total = 0;
+    for (int i = 0; i < 2; i++) {
+        EXPECT_EQ(AllocatedAt(&site, &total),
+                  (FrameList{std::string(kAllocator) + ":137", std::string(kTraits) + ":482",
+                             std::string(kVector) + ":378", "/usr/include/c++/12/bits/vector.tcc:451",
+                             std::string(kVector) + ":1287", "/src/main.c:12"}));
+        EXPECT_EQ(total, 6u);
     }
 }
 
