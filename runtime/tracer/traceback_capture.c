@@ -150,6 +150,18 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
                         total_nframe, low_read);
 }
 
+int tm_one_cache_callers_match(uint32_t way, uintptr_t first, uintptr_t above)
+{
+    const tmtrace_site *const *callers = tm_self.one_cache_callers[way];
+    for (uint32_t k = 0; k < TM_ONE_CACHE_CALLERS && callers[k]; k++, first--) {
+        const struct tmtrace_shadow_entry *e = &__tmtrace_shadow.entries[first & TMTRACE_SHADOW_MASK];
+        if (e->site != callers[k] || e->frame <= above)
+            return 0;
+        above = e->frame;
+    }
+    return 1;
+}
+
 /* The position in s's inline chain of its first record outside system headers (SIZE_MAX if none); *length:
  * the chain's length. */
 static size_t first_user_record(const tmtrace_site *s, size_t *length)
@@ -208,11 +220,11 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
     if (tm_self.one_cache_epoch != epoch) { /* sites were relocated or a module refused: old ids may be wrong */
         for (uint32_t i = 0; i < TM_ONE_CACHE_SIZE; i++)
-            tm_self.one_cache[i].site = NULL;
+            tm_self.one_cache[i].site = 0;
         tm_self.one_cache_epoch = epoch;
     }
     uint32_t id;
-    struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(site)];
+    uint32_t way = tm_one_cache_way(site);
     const tmtrace_site *callers[TM_ONE_CACHE_CALLERS] = {NULL};
     if (TM_LIKELY(!in_system_header(site))) {
         const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;
@@ -231,12 +243,10 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
         size_t n = capture_from(site, shadow, d, last_frame, frames, 1, &total, &low);
         id = tm_traceback_intern(frames, (uint32_t)n, total);
     }
-    if (id != TM_NO_TRACEBACK) {
-        c->site = site;
-        c->total_nframe = total_nframe;
-        c->id = id;
+    if (id != TM_NO_TRACEBACK) { /* site records hold pointers: the low bit of their address is free */
+        tm_self.one_cache[way] = (struct tm_one_cache_entry){(uintptr_t)site + (callers[0] != NULL), total_nframe, id};
         for (uint32_t k = 0; k < TM_ONE_CACHE_CALLERS; k++)
-            c->callers[k] = callers[k];
+            tm_self.one_cache_callers[way][k] = callers[k];
     }
     return id;
 }
