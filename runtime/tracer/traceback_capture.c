@@ -150,7 +150,9 @@ size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow,
                         total_nframe, low_read);
 }
 
-int tm_one_cache_callers_match(uint32_t way, uintptr_t first, uintptr_t above)
+/* 1 when the shadow entries from depth index `first` down are way's callers, each valid (its frame above the
+ * one before, the first above `above`). */
+static int one_cache_callers_match(uint32_t way, uintptr_t first, uintptr_t above)
 {
     const tmtrace_site *const *callers = tm_self.one_cache_callers[way];
     for (uint32_t k = 0; k < TM_ONE_CACHE_CALLERS && callers[k]; k++, first--) {
@@ -225,6 +227,10 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
     }
     uint32_t id;
     uint32_t way = tm_one_cache_way(site);
+    const struct tm_one_cache_entry *c = &tm_self.one_cache[way];
+    if (c->site == (uintptr_t)site + 1 && c->total_nframe == total_nframe && total_nframe >= 2 &&
+        one_cache_callers_match(way, total_nframe - 2, last_frame))
+        return c->id; /* a system site's cached extension (tm_traceback_one_cached leaves these here) */
     const tmtrace_site *callers[TM_ONE_CACHE_CALLERS] = {NULL};
     if (TM_LIKELY(!in_system_header(site))) {
         const tmtrace_site *frame = tm_site_is_rejected(site) ? &tm_unknown_site : site;

@@ -286,8 +286,8 @@ static inline int tm_site_is_rejected(const tmtrace_site *site)
  * few loads and compares. A site in a system header extends its traceback to the first user frame (tm_capture):
  * when its own inline chain holds one (-O2: the library inlined into the user's function), the traceback is still
  * a function of the key; when one of the next TM_ONE_CACHE_CALLERS shadow entries does, those entries key it too
- * (`callers`: the entries the capture reads, from depth index total_nframe - 2 down, each valid); longer ones
- * take record.c's memoized capture. tm_capture documents the result, which must not depend on the path taken. */
+ * (`callers`: the entries the capture reads, from depth index total_nframe - 2 down, each valid; checked by the
+ * slow path); longer ones take record.c's memoized capture. tm_capture documents the result, which must not depend on the path taken. */
 /* The way of `site`: records 40 B apart in a module's array fall in different ways for 16 in a row. */
 static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
 {
@@ -296,10 +296,6 @@ static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
 /* The cache missed (site NULL: the allocation came from uninstrumented code). `here`: the frame address of the
  * function that tm_traceback_one was inlined into. */
 uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here) TM_HIDDEN;
-
-/* 1 when the shadow entries from depth index `first` down are way's callers, each valid (its frame above the
- * one before, the first above `above`). Out of line: the fast path of sites outside system headers stays short. */
-int tm_one_cache_callers_match(uint32_t way, uintptr_t first, uintptr_t above) TM_HIDDEN;
 
 /* The cache's answer for tm_traceback_one(*site): 1 and *id on a hit. 0 otherwise, with *total set for
  * tm_traceback_one_slow (*site unchanged: when NULL, the slow path reads the shadow stack again, and with a
@@ -320,14 +316,11 @@ static inline __attribute__((always_inline)) int tm_traceback_one_cached(const t
         key = e->site;
         *total = (uint32_t)depth;
     }
-    uint32_t way = tm_one_cache_way(key);
-    const struct tm_one_cache_entry *c = &tm_self.one_cache[way];
-    uintptr_t with_callers = c->site ^ (uintptr_t)key; /* 0: the key alone; 1: with callers; otherwise a miss */
-    if (TM_LIKELY(with_callers <= 1 && c->total_nframe == *total &&
+    /* An entry with callers (its site + 1) misses here: tm_traceback_one_slow checks them, so that this path,
+     * inlined into every interposer, makes no call. */
+    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(key)];
+    if (TM_LIKELY(c->site == (uintptr_t)key && c->total_nframe == *total &&
                   tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))) {
-        if (TM_UNLIKELY(with_callers) &&
-            !tm_one_cache_callers_match(way, *total - 2, *site ? (uintptr_t)__builtin_frame_address(0) : e->frame))
-            return 0;
         *id = c->id;
         return 1;
     }
