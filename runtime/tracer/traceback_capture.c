@@ -45,17 +45,18 @@ static int in_system_header(const tmtrace_site *s)
     return !tm_site_is_rejected(s) && (s->flags & TMTRACE_SITE_SYSTEM) != 0;
 }
 
-/* The room left for the next frame: 1 to write it, 0 to stop (the traceback is truncated). At the limit, when
- * every frame written is in a system header, the room grows by TM_CAPTURE_EXTRA and x->limit_d keeps d as it
- * was then (today's total_nframe, should no user frame follow). */
+/* A capture in progress. */
 struct capture_state {
-    size_t n, stop;   /* frames written; where writing stops */
+    size_t n, stop;    /* frames written; where writing stops (above limit while extending) */
     size_t limit;
-    uintptr_t d;      /* entries [lowest, d) are not read yet */
-    uintptr_t limit_d; /* d when the limit was reached while extending; extending while stop > limit */
-    int found_user;   /* the extension wrote a frame outside system headers */
+    uintptr_t d;       /* entries [lowest, d) are not read yet */
+    uintptr_t limit_d; /* d when the limit was reached and the extension began */
+    int found_user;    /* the extension wrote a frame outside system headers */
 };
 
+/* The room left for the next frame: 1 to write it, 0 to stop (the traceback is truncated). At the limit, when
+ * every frame written is in a system header, the room grows by TM_CAPTURE_EXTRA and x->limit_d keeps d as it
+ * was then (the limit's total_nframe, should no user frame follow). */
 static int capture_room(struct capture_state *x, const tmtrace_site *const *out)
 {
     if (x->n < x->stop)
@@ -70,6 +71,7 @@ static int capture_room(struct capture_state *x, const tmtrace_site *const *out)
     return 1;
 }
 
+/* Writes s; during an extension, a frame outside system headers is its last. */
 static void capture_write(struct capture_state *x, const tmtrace_site **out, const tmtrace_site *s)
 {
     out[x->n++] = s;
@@ -179,7 +181,7 @@ static size_t first_user_record(const tmtrace_site *s, size_t *length)
 /* For a system site whose inline chain has no user record: the shadow entries the extension reads, innermost
  * first, from entry d down (the first must lie above `above`), into callers[]. 1 when one of the first
  * TM_ONE_CACHE_CALLERS holds the user frame within the extension's bound, so that they and the key determine
- * the traceback (tm_traceback_one_cached); 0 otherwise. */
+ * the traceback (one_cache_callers_match checks them again); 0 otherwise. */
 static int extension_callers(const tmtrace_site *site, const struct tmtrace_shadow *shadow, uintptr_t d,
                              uintptr_t above, const tmtrace_site **callers)
 {
