@@ -75,7 +75,7 @@ typedef struct tmtrace_site {
 } tmtrace_site;
 
 /* The location is inside a system header (e.g. libstdc++'s new_allocator.h): reports may skip to the
- * innermost frame that is not. */
+ * innermost frame that is not, which the runtime's tracebacks hold even past the frames= limit. */
 #define TMTRACE_SITE_SYSTEM 0x1u
 
 #define TMTRACE_SHADOW_CAPACITY 256u /* power of two */

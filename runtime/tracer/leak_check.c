@@ -902,7 +902,9 @@ static tmtrace_snapshot *snapshot_of(const struct candidate *leaks, size_t n)
 {
     int limit = tmtrace_get_traceback_limit();
     tmtrace_snapshot *snap = tmtrace_snapshot_new(limit > 0 ? (unsigned)limit : 1);
-    int32_t *ids = page_alloc((size_t)(limit > 0 ? limit : 1) * sizeof *ids);
+    /* A traceback may hold frames past the limit: those up to the first user frame (traceback_capture.c). */
+    size_t max_frames = (size_t)(limit > 0 ? limit : 1) + TM_CAPTURE_EXTRA;
+    int32_t *ids = page_alloc(max_frames * sizeof *ids);
     if (!snap || !ids)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -910,7 +912,7 @@ static tmtrace_snapshot *snapshot_of(const struct candidate *leaks, size_t n)
         size_t nframe = 0, total = 1;
         if (tb) {
             total = tmtrace_traceback_total_nframe(tb);
-            for (size_t k = tmtrace_traceback_nframe(tb); k-- > 0 && nframe < (size_t)limit;) {
+            for (size_t k = tmtrace_traceback_nframe(tb); k-- > 0 && nframe < max_frames;) {
                 const tmtrace_frame *f = tmtrace_traceback_frame(tb, k);
                 ids[nframe] = tmtrace_snapshot_add_frame(snap, f->filename, f->lineno, f->column, f->function,
                                                          f->flags);

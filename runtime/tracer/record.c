@@ -2,7 +2,7 @@
  * and restoring a trace after a failed realloc. The inline path itself is record.h. */
 #include "record.h"
 
-#define TM_INLINE_FRAMES 64
+#define TM_INLINE_FRAMES (64 + TM_CAPTURE_EXTRA)
 
 /* A capture buffer for `limit` frames: the caller's stack array, or this thread's heap buffer. */
 static const tmtrace_site **frame_buffer(const tmtrace_site **inline_buf, size_t limit)
@@ -125,7 +125,7 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
         memo_missed(memo);
     }
     const tmtrace_site *inline_buf[TM_INLINE_FRAMES];
-    const tmtrace_site **frames = frame_buffer(inline_buf, limit);
+    const tmtrace_site **frames = frame_buffer(inline_buf, limit + TM_CAPTURE_EXTRA);
     if (!frames)
         return TM_NO_TRACEBACK;
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);

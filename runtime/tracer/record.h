@@ -10,7 +10,8 @@
 #include "tracer.h"
 
 /* record.c */
-uint32_t tm_current_traceback_deep(const tmtrace_site *site) TM_HIDDEN; /* traceback limit > 1 */
+/* Traceback limit > 1; at limit 1, a system site whose traceback goes on past the next shadow entry. */
+uint32_t tm_current_traceback_deep(const tmtrace_site *site) TM_HIDDEN;
 /* Puts back a trace removed by tm_forget (a realloc that failed). */
 void tm_restore(unsigned domain, uintptr_t ptr, uint64_t old) TM_HIDDEN;
 

@@ -10,7 +10,7 @@ struct snapshot_build {
     uint32_t ntracebacks;
     uint32_t limit; /* the snapshot's traceback limit */
     struct tm_ptr_map frame_ids; /* site -> snapshot frame id */
-    int32_t *frame_buf;          /* TMTRACE_MAX_NFRAME entries */
+    int32_t *frame_buf;          /* TMTRACE_MAX_NFRAME + TM_CAPTURE_EXTRA entries */
     unsigned domain;
 };
 
@@ -38,10 +38,16 @@ static int32_t frame_id(struct snapshot_build *b, const tmtrace_site *site)
 
 /* An allocation in flight while tmtrace_stop() and tmtrace_start() with a smaller limit ran in another thread
  * is recorded with the traceback captured under the old limit; it is cut to the current limit (keeping the most
- * recent frames), so that no traceback exceeds the limit it is reported with. */
+ * recent frames), so that no traceback exceeds the limit it is reported with, but for the capture's extension
+ * (traceback_capture.c): frames in system headers are followed up to the first frame that is not. */
 static uint32_t frames_within_limit(const struct tm_traceback *tb, uint32_t limit)
 {
-    return tb->nframe < limit ? tb->nframe : limit;
+    if (tb->nframe <= limit)
+        return tb->nframe;
+    for (uint32_t i = 0; i < tb->nframe; i++)
+        if (!(tb->frames[i]->flags & TMTRACE_SITE_SYSTEM))
+            return i < limit ? limit : i + 1;
+    return limit;
 }
 
 static int32_t traceback_id(struct snapshot_build *b, uint32_t id)
@@ -93,7 +99,7 @@ tmtrace_snapshot *tmtrace_take_snapshot(void)
     b.snap = tmtrace_snapshot_new(b.limit);
     b.ntracebacks = tm_traceback_count();
     b.traceback_ids = tm_tracer_alloc((b.ntracebacks + 1) * sizeof *b.traceback_ids);
-    b.frame_buf = tm_tracer_alloc(TMTRACE_MAX_NFRAME * sizeof *b.frame_buf);
+    b.frame_buf = tm_tracer_alloc((TMTRACE_MAX_NFRAME + TM_CAPTURE_EXTRA) * sizeof *b.frame_buf);
     int rc = -1;
     if (b.snap && b.traceback_ids && b.frame_buf) {
         size_t current, peak;
@@ -104,7 +110,7 @@ tmtrace_snapshot *tmtrace_take_snapshot(void)
         tm_error("out of memory taking a snapshot");
     }
     tm_tracer_free(b.traceback_ids, (b.ntracebacks + 1) * sizeof *b.traceback_ids);
-    tm_tracer_free(b.frame_buf, TMTRACE_MAX_NFRAME * sizeof *b.frame_buf);
+    tm_tracer_free(b.frame_buf, (TMTRACE_MAX_NFRAME + TM_CAPTURE_EXTRA) * sizeof *b.frame_buf);
     tm_ptr_map_free(&b.frame_ids);
     if (rc != 0) {
         tmtrace_snapshot_free(b.snap);

@@ -65,8 +65,9 @@ void tm_set_tracing(int on) TM_HIDDEN;
 
 /* ---- thread state (counters.c defines it): per-thread, initial-exec TLS ---- */
 #define TM_ONE_CACHE_SIZE 16u /* power of two */
+#define TM_ONE_CACHE_CALLERS 3u
 struct tm_one_cache_entry { /* traceback_capture.c's cache at limit 1: (site, total_nframe) -> id */
-    const tmtrace_site *site; /* NULL: empty */
+    uintptr_t site; /* the site record's address, +1 when one_cache_callers holds its callers; 0: empty */
     uint32_t total_nframe;
     uint32_t id;
 };
@@ -82,6 +83,8 @@ struct tm_thread {
     struct tm_deep_memo *deep_memo; /* record.c: recent captures with a limit above 1 */
     size_t frame_buf_cap;
     struct tm_one_cache_entry one_cache[TM_ONE_CACHE_SIZE];
+    /* Per way: a system site's traceback going on into shadow entries, their sites, innermost first. */
+    const tmtrace_site *one_cache_callers[TM_ONE_CACHE_SIZE][TM_ONE_CACHE_CALLERS];
     uint32_t one_cache_epoch; /* tm_traceback_epoch when one_cache was last flushed */
     /* The last traceback interned: consecutive allocations from one place skip hashing. */
     uint32_t last_tb_id_plus_one, last_tb_nframe, last_tb_total, last_tb_epoch;
@@ -212,9 +215,11 @@ void tm_domains_lock_all(void) TM_HIDDEN;
 void tm_domains_unlock_all(void) TM_HIDDEN;
 
 /* ---- traceback_capture.c: the frames of an allocation happening now ---- */
-/* Writes at most `limit` (>= 2) frames, most recent first, into out; sets *total_nframe, and *low_read to the
- * lowest depth index it examined (the result depends on the entries [*low_read, depth) alone). Never returns
- * 0 frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
+/* Writes at most `limit` (>= 1) frames, most recent first, into out, or up to TM_CAPTURE_EXTRA more when the
+ * first `limit` are all in system headers (out has room for limit + TM_CAPTURE_EXTRA); sets *total_nframe, and
+ * *low_read to the lowest depth index it examined (the result depends on the entries [*low_read, depth) alone).
+ * Never returns 0 frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
+#define TM_CAPTURE_EXTRA 64
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
                   size_t limit, uint32_t *total_nframe, uintptr_t *low_read) TM_HIDDEN;
 extern const tmtrace_site tm_unknown_site TM_HIDDEN;
@@ -274,18 +279,23 @@ static inline int tm_site_is_rejected(const tmtrace_site *site)
  * At limit 1 a traceback is one frame and total_nframe, which are a function of the first frame's site record
  * (before the rejected-module rule: refusing a module bumps the epoch) and of the depth: so each thread keeps a
  * direct-mapped cache (site, total) -> id, flushed when tm_traceback_epoch moves, and the common case costs a
- * few loads and compares. tm_capture documents the result, which must not depend on the path taken. */
+ * few loads and compares. A site in a system header extends its traceback to the first user frame (tm_capture):
+ * when its own inline chain holds one (-O2: the library inlined into the user's function), the traceback is still
+ * a function of the key; when one of the next TM_ONE_CACHE_CALLERS shadow entries does, those entries key it too
+ * (`callers`: the entries the capture reads, from depth index total_nframe - 2 down, each valid; checked by the
+ * slow path); longer ones take record.c's memoized capture. tm_capture documents the result, which must not depend on the path taken. */
 /* The way of `site`: records 40 B apart in a module's array fall in different ways for 16 in a row. */
 static inline uint32_t tm_one_cache_way(const tmtrace_site *site)
 {
     return (uint32_t)((uintptr_t)site >> 3) & (TM_ONE_CACHE_SIZE - 1);
 }
-/* The cache missed, or site is NULL and the innermost shadow entry cannot be read at once (stale, no site,
- * empty stack). `here`: the frame address of the function that tm_traceback_one was inlined into. */
+/* The cache missed (site NULL: the allocation came from uninstrumented code). `here`: the frame address of the
+ * function that tm_traceback_one was inlined into. */
 uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, uintptr_t here) TM_HIDDEN;
 
-/* The cache's answer for tm_traceback_one(*site): 1 and *id on a hit. 0 otherwise, with *site and *total set
- * for tm_traceback_one_slow (*site stays NULL when the innermost shadow entry cannot be read at once). */
+/* The cache's answer for tm_traceback_one(*site): 1 and *id on a hit. 0 otherwise, with *total set for
+ * tm_traceback_one_slow (*site unchanged: when NULL, the slow path reads the shadow stack again, and with a
+ * system site resumes below the entry it read). */
 static inline __attribute__((always_inline)) int tm_traceback_one_cached(const tmtrace_site **site, uint32_t *total,
                                                                          uint32_t *id)
 {
@@ -294,15 +304,18 @@ static inline __attribute__((always_inline)) int tm_traceback_one_cached(const t
     /* The frame, and every shadow entry below it once, but the caller's own slot when it cleared it for this
      * entry-point call (it is no frame: tm_capture's rule). */
     *total = 1 + (uint32_t)depth - (depth != 0 && !e->site);
-    if (!*site) {
+    const tmtrace_site *key = *site;
+    if (!key) {
         /* The innermost entry, when it is valid (see tm_capture's stale rule); otherwise the full walk. */
         if (TM_UNLIKELY(depth == 0 || !e->site || e->frame <= (uintptr_t)__builtin_frame_address(0)))
             return 0;
-        *site = e->site;
+        key = e->site;
         *total = (uint32_t)depth;
     }
-    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(*site)];
-    if (TM_LIKELY(c->site == *site && c->total_nframe == *total &&
+    /* An entry with callers (its site + 1) misses here: tm_traceback_one_slow checks them, so that this path,
+     * inlined into every interposer, makes no call. */
+    const struct tm_one_cache_entry *c = &tm_self.one_cache[tm_one_cache_way(key)];
+    if (TM_LIKELY(c->site == (uintptr_t)key && c->total_nframe == *total &&
                   tm_self.one_cache_epoch == __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE))) {
         *id = c->id;
         return 1;
