@@ -46,6 +46,11 @@ cases() {
   run "$TMTRACE_CC" @tmtrace.rsp -fno-sanitize=tmtrace -o x.o
   run "$TMTRACE_CC" -fsanitize=tmtrace @missing.rsp -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace @cycle.rsp -c x.c
+  # An option's value may be the first argument of the response file after it: the file is still passed on.
+  printf '%s\n' 'out.o' > out.rsp
+  printf '%s\n' 'c-header' > language.rsp
+  run "$TMTRACE_CC" -fsanitize=tmtrace -c -o @out.rsp x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -x @language.rsp x.h -o x.h.pch
   # A misspelt tmtrace option is the wrapper's error, not an argument clang does not know.
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocator=allocators.txt -c x.c
   # The user's own -gline-directives-only (the last -g option) is kept in the output; a later -g replaces it.

@@ -280,13 +280,19 @@ int main(int argc, char **argv)
         if (strcmp(a, "-E") == 0 || strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0 ||
             strcmp(a, "-fsyntax-only") == 0 || strcmp(a, "--analyze") == 0 || strcmp(a, "-emit-ast") == 0)
             info_only = 1; /* preprocessing, checking or analysing only: no code, no plugin */
-        if (strcmp(a, "-x") == 0 && i + 1 < count)
-            forced_kind = input_kind_of_language(in[i + 1].text);
-        else if (starts_with(a, "-x") && a[2])
+        if (starts_with(a, "-x") && a[2])
             forced_kind = input_kind_of_language(a + 2);
         if (takes_separate_value(a) && i + 1 < count) {
+            /* The value is the next argument clang sees: the first one inside a response file that comes next
+             * (clang expands it in place), which must still be passed on. */
+            while (i + 1 < count && in[i + 1].kind == ARG_RSP_FILE)
+                args[n++] = (char *)in[++i].text;
+            if (i + 1 == count)
+                continue;
             if (in[++i].kind == ARG_PLAIN)
                 args[n++] = (char *)in[i].text;
+            if (strcmp(a, "-x") == 0)
+                forced_kind = input_kind_of_language(in[i].text);
             continue;
         }
         if (a[0] != '-' || strcmp(a, "-") == 0) {
