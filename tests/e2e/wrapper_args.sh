@@ -51,6 +51,9 @@ cases() {
   printf '%s\n' 'c-header' > language.rsp
   run "$TMTRACE_CC" -fsanitize=tmtrace -c -o @out.rsp x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -x @language.rsp x.h -o x.h.pch
+  # A UTF-8 byte-order mark is not part of the first argument (clang drops it): this file is spliced in.
+  printf '\xef\xbb\xbf%s\n' '-fsanitize=tmtrace -c x.c' > bom.rsp
+  run "$TMTRACE_CC" @bom.rsp
   # A misspelt tmtrace option is the wrapper's error, not an argument clang does not know.
   run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-tmtrace-allocator=allocators.txt -c x.c
   # The user's own -gline-directives-only (the last -g option) is kept in the output; a later -g replaces it.

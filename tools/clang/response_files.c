@@ -59,6 +59,8 @@ static char *read_response_file(const char *arg, const char *program)
         return NULL;
     }
     text[len] = '\0';
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte-order mark: clang drops it too */
+        memmove(text, text + 3, len - 2);
     return text;
 }
 
