@@ -24,6 +24,7 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <cstddef>
+#include <optional>
 
 using namespace llvm;
 
@@ -55,13 +56,42 @@ ShadowLayout declareShadow(Module &M) {
   return {GV, Shadow, Entry};
 }
 
+// The thread's shadow in optimized code. On x86-64 ELF it is a pointer relative to the %fs segment (address space
+// 257) whose value is the shadow's offset from the thread pointer, the same in every thread (initial-exec, so
+// static TLS). A TLS address that several blocks use is otherwise materialized as an absolute pointer (thread
+// pointer + offset, then + entry): 4 more instructions per activation in calls.c's walk. The offset is the
+// initial-exec GOT load alone, written as inline asm because IR has no way to name it: the TLS address minus the
+// thread pointer (%fs:0) folds to it only when the back end finds the two thread-pointer loads identical, which
+// it does not in an entry block that stores an argument first (sret, varargs): 3 instructions instead of 1.
+Value *segmentRelativeShadow(IRBuilder<> &IRB, Function &F, const ShadowLayout &Layout) {
+  Module &M = *F.getParent();
+  Triple T(M.getTargetTriple());
+  std::optional<CodeModel::Model> Model = M.getCodeModel();
+  if (T.getArch() != Triple::x86_64 || !T.isOSBinFormatELF() || T.isX32() ||
+      (Model && *Model == CodeModel::Large) || // the GOT may be out of a 32-bit displacement's reach
+      F.hasFnAttribute("indirect-tls-seg-refs") || // -mno-tls-direct-seg-refs: no %fs-relative operands
+      // Sanitizers that map every access to shadow memory would take the offset for an address (ASan and TSan
+      // leave other address spaces alone).
+      F.hasFnAttribute(Attribute::SanitizeMemory) || F.hasFnAttribute(Attribute::SanitizeHWAddress) ||
+      F.hasFnAttribute(Attribute::SanitizeNumericalStability))
+    return IRB.CreateThreadLocalAddress(Layout.Shadow);
+  constexpr unsigned FS = 257; // X86's address space of %fs-relative pointers
+  InlineAsm *GotLoad =
+      InlineAsm::get(FunctionType::get(IRB.getInt64Ty(), false),
+                     ("movq " + Layout.Shadow->getName() + "@gottpoff(%rip), $0").str(), "=r", false);
+  CallInst *Offset = IRB.CreateCall(GotLoad, {}, "tmtrace.tpoff");
+  Offset->setDoesNotThrow();
+  Offset->setDoesNotAccessMemory(); // the GOT entry is constant once the program is loaded
+  return IRB.CreateIntToPtr(Offset, PointerType::get(F.getContext(), FS), "tmtrace.shadow");
+}
+
 // The thread's shadow address. -O0's FastISel cannot select a TLS address: each llvm.threadlocal.address costs
 // a SelectionDAG run of its own, a large part of the -O0 compile time of a file with many small functions. In
 // functions FastISel selects (optnone), it is a direct call to one module-local function that holds the only
 // TLS access (a call and a return more per activation, at -O0 only).
 Value *shadowAddress(IRBuilder<> &IRB, Function &F, ShadowLayout &Layout) {
   if (!F.hasOptNone())
-    return IRB.CreateThreadLocalAddress(Layout.Shadow);
+    return segmentRelativeShadow(IRB, F, Layout);
   if (!Layout.Address) {
     Module &M = *F.getParent();
     Layout.Address = Function::Create(FunctionType::get(IRB.getPtrTy(), false), GlobalValue::InternalLinkage,
@@ -186,8 +216,17 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
   Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
   Value *Slot = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
-  Value *SiteField = IRB.CreateInBoundsGEP(Layout.Type, Depth, {IRB.getInt64(0), IRB.getInt32(1), Slot},
-                                           "tmtrace.entry");
+  Value *SiteField;
+  if (Depth->getType()->getPointerAddressSpace() == 0) {
+    SiteField = IRB.CreateInBoundsGEP(Layout.Type, Depth, {IRB.getInt64(0), IRB.getInt32(1), Slot}, "tmtrace.entry");
+  } else {
+    // A byte offset, so that blocks other than this one address the entry as %fs:8(shadow, offset): x86 has no
+    // scale of 16, and the struct index would make the back end keep the entry's offset in a register of its own.
+    Value *EntryOffset = IRB.CreateShl(Slot, 4);
+    SiteField = IRB.CreateInBoundsGEP(
+        IRB.getInt8Ty(), IRB.CreateInBoundsGEP(IRB.getInt8Ty(), Depth, EntryOffset),
+        IRB.getInt64(offsetof(struct tmtrace_shadow, entries)), "tmtrace.entry");
+  }
   Value *FrameField = IRB.CreateStructGEP(Layout.Entry, SiteField, 1);
   Value *Frame = frameKey(IRB, F);
   Constant *NoSite = ConstantPointerNull::get(PointerType::getUnqual(Ctx));

@@ -16,18 +16,27 @@ int pure_leaf(int) __attribute__((const));
 // CHECK: [[BASE]]:
 // CHECK-NOT: tmtrace
 // CHECK: br label %[[RET:[0-9]+]]
+// On x86-64 the shadow is addressed relative to %fs (address space 257) from its initial-exec offset, and an
+// entry as a byte offset from it (d0 & 255) * 16 + 8, which x86 addressing takes as base + index + 8.
 // CHECK: [[REC]]:
-// CHECK-NEXT: call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
-// CHECK: %[[D0:[0-9]+]] = load i64, ptr %[[DEPTH:[0-9]+]]
-// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
-// CHECK-NEXT: store volatile i64 %{{[0-9]+}}, ptr %[[DEPTH]]
-// CHECK: store volatile i64 %[[FRAME:[0-9]+]], ptr %[[FRAMEFIELD:[0-9]+]]
-// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr %[[SITE]]
+// CHECK-NEXT: %[[TPOFF:[0-9]+]] = call i64 asm "movq __tmtrace_shadow@gottpoff(%rip), $0", "=r"() #[[ASMATTR:[0-9]+]]
+// CHECK-NEXT: %[[DEPTH:[0-9]+]] = inttoptr i64 %[[TPOFF]] to ptr addrspace(257)
+// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr addrspace(257) %[[DEPTH]]
+// CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
+// CHECK-NEXT: %[[SLOT:[0-9]+]] = and i64 %[[D0]], 255
+// CHECK-NEXT: %[[OFFSET:[0-9]+]] = shl i64 %[[SLOT]], 4
+// CHECK-NEXT: %[[ENTRY:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[ENTRY]], i64 8
+// CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr addrspace(257) %[[SITE]], i32 0, i32 1
+// CHECK: store volatile ptr null, ptr addrspace(257) %[[SITE]]
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr addrspace(257) %[[DEPTH]]
+// CHECK: store volatile i64 %[[FRAME:[0-9]+]], ptr addrspace(257) %[[FRAMEFIELD]]
+// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE]]
 // CHECK-NEXT: call i64 %
-// CHECK: store volatile i64 %[[FRAME]], ptr %[[FRAMEFIELD]]
-// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr %[[SITE]]
+// CHECK: store volatile i64 %[[FRAME]], ptr addrspace(257) %[[FRAMEFIELD]]
+// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE]]
 // CHECK-NEXT: call i64 %
-// CHECK: store i64 %[[D0]], ptr %[[DEPTH]]
+// CHECK: store i64 %[[D0]], ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: br label %[[RET]]
 // CHECK: [[RET]]:
 // CHECK-NEXT: phi
@@ -41,17 +50,17 @@ unsigned long fib_indirect(unsigned n, const void *self) {
 // The slot is taken once, before the loop (the loop's blocks are on a cycle), not on every iteration; in the
 // loop only the frame key and the site are stored; it is given back after the loop.
 // CHECK-LABEL: define {{.*}} @loop(
-// CHECK: load i64, ptr %[[DEPTH:[0-9]+]]
-// CHECK: store volatile i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK: load i64, ptr addrspace(257) %[[DEPTH:[0-9]+]]
+// CHECK: store volatile i64 %{{[0-9]+}}, ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: icmp sgt i32 %0, 0
 // CHECK-NEXT: br i1
-// CHECK: store i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK: store i64 %{{[0-9]+}}, ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: ret void
 // CHECK: phi i32
 // CHECK-NEXT: store volatile i64
 // CHECK-NEXT: store volatile ptr
 // CHECK-NEXT: tail call void @external(
-// CHECK-NOT: ptr %[[DEPTH]]
+// CHECK-NOT: ptr addrspace(257) %[[DEPTH]]
 // CHECK: br i1
 // CHECK-NEXT: }
 void loop(int n) {
@@ -75,3 +84,5 @@ void allocates_after_call(int x) {
   external(p[0]);
   free(p);
 }
+// The offset is read by an asm that neither throws nor touches memory (the optimizer may drop or reuse it).
+// CHECK: attributes #[[ASMATTR]] = { nounwind memory(none) }

@@ -36,19 +36,19 @@ int unused_malloc() {
 }
 
 // CHECK-LABEL: define {{.*}} @_Z7catchesv(
-// CHECK: %[[D0:[0-9]+]] = load i64, ptr %[[DEPTH:[0-9]+]]
-// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
-// CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr %[[DEPTH]]
+// CHECK: %[[D0:[0-9]+]] = load i64, ptr addrspace(257) %[[DEPTH:[0-9]+]]
+// CHECK: store volatile ptr null, ptr addrspace(257) %[[SITE:[0-9]+]]
+// CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr addrspace(257) %[[DEPTH]]
 // CHECK: invoke void @_Z9may_throwv()
 // CHECK-NEXT: to label %[[OK:[0-9]+]] unwind label %[[LPAD:[0-9]+]]
 // CHECK: [[LPAD]]:
 // CHECK-NEXT: landingpad
 // CHECK-NEXT: catch ptr null
-// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
-// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[DEPTH]]
+// CHECK-NEXT: store volatile ptr null, ptr addrspace(257) %[[SITE]]
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr addrspace(257) %[[DEPTH]]
 // CHECK: [[OK]]:
 // CHECK-NEXT: phi
-// CHECK-NEXT: store i64 %[[D0]], ptr %[[DEPTH]]
+// CHECK-NEXT: store i64 %[[D0]], ptr addrspace(257) %[[DEPTH]]
 int catches() {
   try {
     may_throw();
