@@ -24,7 +24,6 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <cstddef>
-#include <optional>
 
 using namespace llvm;
 
@@ -59,30 +58,23 @@ ShadowLayout declareShadow(Module &M) {
 // The thread's shadow in optimized code. On x86-64 ELF it is a pointer relative to the %fs segment (address space
 // 257) whose value is the shadow's offset from the thread pointer, the same in every thread (initial-exec, so
 // static TLS). A TLS address that several blocks use is otherwise materialized as an absolute pointer (thread
-// pointer + offset, then + entry): 4 more instructions per activation in calls.c's walk. The offset is the
-// initial-exec GOT load alone, written as inline asm because IR has no way to name it: the TLS address minus the
-// thread pointer (%fs:0) folds to it only when the back end finds the two thread-pointer loads identical, which
-// it does not in an entry block that stores an argument first (sret, varargs): 3 instructions instead of 1.
+// pointer + offset, then + entry): 4 more instructions per activation in calls.c's walk. The offset is written
+// as the TLS address minus llvm.thread.pointer, which the back end folds to the initial-exec GOT load alone.
 Value *segmentRelativeShadow(IRBuilder<> &IRB, Function &F, const ShadowLayout &Layout) {
-  Module &M = *F.getParent();
-  Triple T(M.getTargetTriple());
-  std::optional<CodeModel::Model> Model = M.getCodeModel();
+  Value *Absolute = IRB.CreateThreadLocalAddress(Layout.Shadow);
+  Triple T(F.getParent()->getTargetTriple());
   if (T.getArch() != Triple::x86_64 || !T.isOSBinFormatELF() || T.isX32() ||
-      (Model && *Model == CodeModel::Large) || // the GOT may be out of a 32-bit displacement's reach
       F.hasFnAttribute("indirect-tls-seg-refs") || // -mno-tls-direct-seg-refs: no %fs-relative operands
       // Sanitizers that map every access to shadow memory would take the offset for an address (ASan and TSan
       // leave other address spaces alone).
       F.hasFnAttribute(Attribute::SanitizeMemory) || F.hasFnAttribute(Attribute::SanitizeHWAddress) ||
       F.hasFnAttribute(Attribute::SanitizeNumericalStability))
-    return IRB.CreateThreadLocalAddress(Layout.Shadow);
+    return Absolute;
   constexpr unsigned FS = 257; // X86's address space of %fs-relative pointers
-  InlineAsm *GotLoad =
-      InlineAsm::get(FunctionType::get(IRB.getInt64Ty(), false),
-                     ("movq " + Layout.Shadow->getName() + "@gottpoff(%rip), $0").str(), "=r", false);
-  CallInst *Offset = IRB.CreateCall(GotLoad, {}, "tmtrace.tpoff");
-  Offset->setDoesNotThrow();
-  Offset->setDoesNotAccessMemory(); // the GOT entry is constant once the program is loaded
-  return IRB.CreateIntToPtr(Offset, PointerType::get(F.getContext(), FS), "tmtrace.shadow");
+  Value *ThreadPointer = IRB.CreateIntrinsic(Intrinsic::thread_pointer, {}, {});
+  Value *Offset = IRB.CreateSub(IRB.CreatePtrToInt(Absolute, IRB.getInt64Ty()),
+                                IRB.CreatePtrToInt(ThreadPointer, IRB.getInt64Ty()), "tmtrace.tpoff");
+  return IRB.CreateIntToPtr(IRB.CreateFreeze(Offset), PointerType::get(F.getContext(), FS), "tmtrace.shadow");
 }
 
 // The thread's shadow address. -O0's FastISel cannot select a TLS address: each llvm.threadlocal.address costs
@@ -216,18 +208,24 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
   Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
   Value *Slot = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
-  Value *SiteField;
+  // The slot's fields. Relative to %fs, each store gets its own address computation, base + index + 8 or 16 (a
+  // byte offset: x86 has no scale of 16), in its own block: CodeGenPrepare would otherwise sink one into every
+  // block that uses it, and run over the whole function again.
+  Value *EntryOffset = nullptr, *SiteField = nullptr, *FrameField = nullptr;
   if (Depth->getType()->getPointerAddressSpace() == 0) {
     SiteField = IRB.CreateInBoundsGEP(Layout.Type, Depth, {IRB.getInt64(0), IRB.getInt32(1), Slot}, "tmtrace.entry");
+    FrameField = IRB.CreateStructGEP(Layout.Entry, SiteField, 1);
   } else {
-    // A byte offset, so that blocks other than this one address the entry as %fs:8(shadow, offset): x86 has no
-    // scale of 16, and the struct index would make the back end keep the entry's offset in a register of its own.
-    Value *EntryOffset = IRB.CreateShl(Slot, 4);
-    SiteField = IRB.CreateInBoundsGEP(
-        IRB.getInt8Ty(), IRB.CreateInBoundsGEP(IRB.getInt8Ty(), Depth, EntryOffset),
-        IRB.getInt64(offsetof(struct tmtrace_shadow, entries)), "tmtrace.entry");
+    EntryOffset = IRB.CreateShl(Slot, 4);
   }
-  Value *FrameField = IRB.CreateStructGEP(Layout.Entry, SiteField, 1);
+  auto field = [&](IRBuilder<> &B, bool Frame) -> Value * {
+    if (!EntryOffset)
+      return Frame ? FrameField : SiteField;
+    uint64_t Offset = offsetof(struct tmtrace_shadow, entries) +
+                      (Frame ? offsetof(struct tmtrace_shadow_entry, frame) : offsetof(struct tmtrace_shadow_entry, site));
+    return B.CreateInBoundsGEP(B.getInt8Ty(), B.CreateInBoundsGEP(B.getInt8Ty(), Depth, EntryOffset),
+                               B.getInt64(Offset));
+  };
   Value *Frame = frameKey(IRB, F);
   Constant *NoSite = ConstantPointerNull::get(PointerType::getUnqual(Ctx));
 
@@ -235,7 +233,7 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   // cleared before the depth is raised, so that a signal handler never reads a site left by another activation.
   SmallVector<BasicBlock *, 16> Stored; // blocks that get volatile stores (repeats do no harm)
   auto take = [&](IRBuilder<> &B) {
-    B.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
+    B.CreateStore(NoSite, field(B, false), /*isVolatile=*/true);
     B.CreateStore(D1, Depth, /*isVolatile=*/true);
     Stored.push_back(B.GetInsertBlock());
   };
@@ -257,15 +255,15 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   // deeper recursion reused it (the ring wrapped) or a signal handler took it before the depth was raised.
   for (CallBase *Call : Calls.Pushed) {
     IRB.SetInsertPoint(Call);
-    IRB.CreateStore(Frame, FrameField, /*isVolatile=*/true);
-    StoreInst *SiteStore = IRB.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
+    IRB.CreateStore(Frame, field(IRB, true), /*isVolatile=*/true);
+    StoreInst *SiteStore = IRB.CreateStore(NoSite, field(IRB, false), /*isVolatile=*/true);
     Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
     Stored.push_back(Call->getParent());
   }
   // An allocation entry point receives its own site: this activation's slot must not add a frame for it.
   for (CallBase *Call : Cleared) {
     IRB.SetInsertPoint(Call);
-    IRB.CreateStore(NoSite, SiteField, /*isVolatile=*/true);
+    IRB.CreateStore(NoSite, field(IRB, false), /*isVolatile=*/true);
     Stored.push_back(Call->getParent());
   }
 

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 
 // CHECK-LABEL: define {{.*}} @build(
-// CHECK: %[[FRAME:[0-9]+]] = ptrtoint ptr
+// CHECK: %[[FA:[0-9]+]] = call ptr @llvm.addressofreturnaddress.p0()
+// CHECK-NEXT: %[[FRAME:[0-9]+]] = ptrtoint ptr %[[FA]] to i64
 // CHECK: store volatile i64 %[[FRAME]]
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
 // CHECK-NEXT: store volatile ptr
 // CHECK-NEXT: notail call ptr @build(
 // Without the plugin the recursion becomes a loop.

@@ -16,25 +16,40 @@ int pure_leaf(int) __attribute__((const));
 // CHECK: [[BASE]]:
 // CHECK-NOT: tmtrace
 // CHECK: br label %[[RET:[0-9]+]]
-// On x86-64 the shadow is addressed relative to %fs (address space 257) from its initial-exec offset, and an
-// entry as a byte offset from it (d0 & 255) * 16 + 8, which x86 addressing takes as base + index + 8.
+// On x86-64 the shadow is addressed relative to %fs (address space 257): its offset from the thread pointer
+// (the TLS address minus llvm.thread.pointer, which the back end folds to the initial-exec GOT load), and each
+// field of the entry as shadow + (d0 & 255) * 16 + 8 or 16, computed where it is stored.
 // CHECK: [[REC]]:
-// CHECK-NEXT: %[[TPOFF:[0-9]+]] = call i64 asm "movq __tmtrace_shadow@gottpoff(%rip), $0", "=r"() #[[ASMATTR:[0-9]+]]
-// CHECK-NEXT: %[[DEPTH:[0-9]+]] = inttoptr i64 %[[TPOFF]] to ptr addrspace(257)
+// CHECK-NEXT: %[[TLS:[0-9]+]] = call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
+// CHECK-NEXT: %[[TP:[0-9]+]] = call ptr @llvm.thread.pointer()
+// CHECK-NEXT: %[[TLSINT:[0-9]+]] = ptrtoint ptr %[[TLS]] to i64
+// CHECK-NEXT: %[[TPINT:[0-9]+]] = ptrtoint ptr %[[TP]] to i64
+// CHECK-NEXT: %[[TPOFF:[0-9]+]] = sub i64 %[[TLSINT]], %[[TPINT]]
+// CHECK-NEXT: %[[FROZEN:[0-9]+]] = freeze i64 %[[TPOFF]]
+// CHECK-NEXT: %[[DEPTH:[0-9]+]] = inttoptr i64 %[[FROZEN]] to ptr addrspace(257)
 // CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
 // CHECK-NEXT: %[[SLOT:[0-9]+]] = and i64 %[[D0]], 255
 // CHECK-NEXT: %[[OFFSET:[0-9]+]] = shl i64 %[[SLOT]], 4
-// CHECK-NEXT: %[[ENTRY:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
-// CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[ENTRY]], i64 8
-// CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr addrspace(257) %[[SITE]], i32 0, i32 1
-// CHECK: store volatile ptr null, ptr addrspace(257) %[[SITE]]
+// CHECK-NEXT: %[[FA:[0-9]+]] = call ptr @llvm.addressofreturnaddress.p0()
+// CHECK-NEXT: %[[FRAME:[0-9]+]] = ptrtoint ptr %[[FA]] to i64
+// CHECK-NEXT: %[[E0:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[SITE0:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[E0]], i64 8
+// CHECK-NEXT: store volatile ptr null, ptr addrspace(257) %[[SITE0]]
 // CHECK-NEXT: store volatile i64 %[[D1]], ptr addrspace(257) %[[DEPTH]]
-// CHECK: store volatile i64 %[[FRAME:[0-9]+]], ptr addrspace(257) %[[FRAMEFIELD]]
-// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE]]
+// CHECK: %[[E1:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[FRAME1:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[E1]], i64 16
+// CHECK-NEXT: store volatile i64 %[[FRAME]], ptr addrspace(257) %[[FRAME1]]
+// CHECK-NEXT: %[[E2:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[SITE1:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[E2]], i64 8
+// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE1]]
 // CHECK-NEXT: call i64 %
-// CHECK: store volatile i64 %[[FRAME]], ptr addrspace(257) %[[FRAMEFIELD]]
-// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE]]
+// CHECK: %[[E3:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[FRAME2:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[E3]], i64 16
+// CHECK-NEXT: store volatile i64 %[[FRAME]], ptr addrspace(257) %[[FRAME2]]
+// CHECK-NEXT: %[[E4:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[SITE2:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[E4]], i64 8
+// CHECK-NEXT: store volatile ptr getelementptr {{.*}}, ptr addrspace(257) %[[SITE2]]
 // CHECK-NEXT: call i64 %
 // CHECK: store i64 %[[D0]], ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: br label %[[RET]]
@@ -57,7 +72,11 @@ unsigned long fib_indirect(unsigned n, const void *self) {
 // CHECK: store i64 %{{[0-9]+}}, ptr addrspace(257) %[[DEPTH]]
 // CHECK-NEXT: ret void
 // CHECK: phi i32
+// CHECK-NEXT: getelementptr
+// CHECK-NEXT: getelementptr
 // CHECK-NEXT: store volatile i64
+// CHECK-NEXT: getelementptr
+// CHECK-NEXT: getelementptr
 // CHECK-NEXT: store volatile ptr
 // CHECK-NEXT: tail call void @external(
 // CHECK-NOT: ptr addrspace(257) %[[DEPTH]]
@@ -73,6 +92,8 @@ void loop(int n) {
 // stays a tail call.
 // CHECK-LABEL: define {{.*}} @allocates_after_call(
 // CHECK: call void @external(i32 noundef 1)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
 // CHECK-NEXT: store volatile ptr null
 // CHECK-NEXT: call {{.*}}ptr @__tmtrace_malloc(
 // CHECK: store i64
@@ -84,5 +105,3 @@ void allocates_after_call(int x) {
   external(p[0]);
   free(p);
 }
-// The offset is read by an asm that neither throws nor touches memory (the optimizer may drop or reuse it).
-// CHECK: attributes #[[ASMATTR]] = { nounwind memory(none) }

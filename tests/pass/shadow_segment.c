@@ -2,14 +2,14 @@
 // GOT load) is the base, an entry's byte offset the index. The thread pointer itself (%fs:0) is never read, also
 // where the slot is used in blocks other than the one that takes it (walk), and in a function that stores an
 // argument before the slot is taken (make, which returns through sret). Where %fs-relative operands are not
-// allowed (-mno-tls-direct-seg-refs) or the GOT may be out of reach (-mcmodel=large), and on other targets, the
-// shadow is the TLS address.
+// allowed (-mno-tls-direct-seg-refs), under MemorySanitizer (which would map the offset to shadow memory as if
+// it were an address), and on other targets, the shadow is the TLS address.
 // RUN: %clang -O2 -fpass-plugin=%plugin -S %s -o %t.s
 // RUN: %FileCheck %s --check-prefix=ASM < %t.s
 // RUN: %clang -O2 -fpass-plugin=%plugin -mno-tls-direct-seg-refs -S -emit-llvm %s -o %t.noseg.ll
 // RUN: %FileCheck %s --check-prefix=TLS < %t.noseg.ll
-// RUN: %clang -O2 -fpass-plugin=%plugin -mcmodel=large -S -emit-llvm %s -o %t.large.ll
-// RUN: %FileCheck %s --check-prefix=TLS < %t.large.ll
+// RUN: %clang -O2 -fpass-plugin=%plugin -fsanitize=memory -S -emit-llvm %s -o %t.msan.ll
+// RUN: %FileCheck %s --check-prefix=TLS < %t.msan.ll
 // RUN: %clang --target=aarch64-linux-gnu -O2 -fpass-plugin=%plugin -S -emit-llvm %s -o %t.aarch64.ll
 // RUN: %FileCheck %s --check-prefix=TLS < %t.aarch64.ll
 
@@ -67,15 +67,17 @@ struct big make(struct big (*f)(int), int n) {
 }
 
 // TLS-LABEL: define {{.*}} @walk(
-// TLS-NEXT: %[[DEPTH:[0-9]+]] = call{{.*}} ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
-// TLS-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[DEPTH]]
-// TLS-NOT: asm
+// TLS: %[[DEPTH:[0-9a-z_.]+]] = call{{.*}} ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
+// TLS-NOT: thread.pointer
+// TLS-NOT: addrspace(257)
+// TLS: %[[D0:[0-9a-z_.]+]] = load i64, ptr %[[DEPTH]]
+// TLS-NOT: thread.pointer
 // TLS-NOT: addrspace(257)
 // TLS: store i64 %[[D0]], ptr %[[DEPTH]]
-// TLS-NOT: asm
+// TLS-NOT: thread.pointer
 // TLS-NOT: addrspace(257)
 // TLS-LABEL: define {{.*}} @make(
 // TLS: call{{.*}} ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
-// TLS-NOT: asm
+// TLS-NOT: thread.pointer
 // TLS-NOT: addrspace(257)
 // TLS: ret void

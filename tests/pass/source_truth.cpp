@@ -37,13 +37,16 @@ int unused_malloc() {
 
 // CHECK-LABEL: define {{.*}} @_Z7catchesv(
 // CHECK: %[[D0:[0-9]+]] = load i64, ptr addrspace(257) %[[DEPTH:[0-9]+]]
-// CHECK: store volatile ptr null, ptr addrspace(257) %[[SITE:[0-9]+]]
+// CHECK: %[[OFFSET:[0-9]+]] = shl i64 %{{[0-9]+}}, 4
+// CHECK: store volatile ptr null, ptr addrspace(257) %{{[0-9]+}}
 // CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr addrspace(257) %[[DEPTH]]
 // CHECK: invoke void @_Z9may_throwv()
 // CHECK-NEXT: to label %[[OK:[0-9]+]] unwind label %[[LPAD:[0-9]+]]
 // CHECK: [[LPAD]]:
 // CHECK-NEXT: landingpad
 // CHECK-NEXT: catch ptr null
+// CHECK-NEXT: %[[ENTRY:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[DEPTH]], i64 %[[OFFSET]]
+// CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds i8, ptr addrspace(257) %[[ENTRY]], i64 8
 // CHECK-NEXT: store volatile ptr null, ptr addrspace(257) %[[SITE]]
 // CHECK-NEXT: store volatile i64 %[[D1]], ptr addrspace(257) %[[DEPTH]]
 // CHECK: [[OK]]:

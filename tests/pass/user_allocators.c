@@ -33,6 +33,8 @@ void *xrealloc(void *old, size_t size);
 // site is cleared first, so that the line is not a frame twice.
 // CHECK-LABEL: define {{.*}} @use_pool(
 // CHECK: %[[BLOCK:[0-9]+]] = tail call ptr @pool_alloc(ptr noundef %0, i64 noundef 48)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
 // CHECK-NEXT: store volatile ptr null
 // CHECK-NEXT: tail call void @__tmtrace_track_at(i32 7, ptr nonnull @tmtrace.domain_name, ptr %[[BLOCK]], i64 48, ptr @__tmtrace_sites)
 // CHECK-NEXT: tail call void @__tmtrace_untrack_at(i32 7, ptr %[[BLOCK]])
@@ -46,6 +48,8 @@ void use_pool(struct pool *pool) {
 // CHECK-LABEL: define {{.*}} @use_heap_wrappers(
 // CHECK: %[[ARRAY:[0-9]+]] = tail call ptr @xcalloc(i64 noundef %[[N:[0-9]+]], i64 noundef 8)
 // CHECK-NEXT: %[[BYTES:[0-9]+]] = shl i64 %[[N]], 3
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
+// CHECK-NEXT: getelementptr inbounds i8, ptr addrspace(257)
 // CHECK-NEXT: store volatile ptr null
 // CHECK-NEXT: tail call void @__tmtrace_track_at(i32 0, ptr null, ptr %[[ARRAY]], i64 %[[BYTES]], ptr getelementptr inbounds ({{.*}}, i64 0, i64 1))
 // The last track call is in tail position: the slot is given back before it, and it stays a tail call.
