@@ -74,6 +74,7 @@ Value *segmentRelativeShadow(IRBuilder<> &IRB, Function &F, const ShadowLayout &
   Value *ThreadPointer = IRB.CreateIntrinsic(Intrinsic::thread_pointer, {}, {});
   Value *Offset = IRB.CreateSub(IRB.CreatePtrToInt(Absolute, IRB.getInt64Ty()),
                                 IRB.CreatePtrToInt(ThreadPointer, IRB.getInt64Ty()), "tmtrace.tpoff");
+  // Frozen, so that CodeGenPrepare does not look through it and sink the TLS address into every block that stores.
   return IRB.CreateIntToPtr(IRB.CreateFreeze(Offset), PointerType::get(F.getContext(), FS), "tmtrace.shadow");
 }
 
@@ -221,8 +222,8 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   auto field = [&](IRBuilder<> &B, bool Frame) -> Value * {
     if (!EntryOffset)
       return Frame ? FrameField : SiteField;
-    uint64_t Offset = offsetof(struct tmtrace_shadow, entries) +
-                      (Frame ? offsetof(struct tmtrace_shadow_entry, frame) : offsetof(struct tmtrace_shadow_entry, site));
+    uint64_t Offset = offsetof(struct tmtrace_shadow, entries) + (Frame ? offsetof(struct tmtrace_shadow_entry, frame)
+                                                                        : offsetof(struct tmtrace_shadow_entry, site));
     return B.CreateInBoundsGEP(B.getInt8Ty(), B.CreateInBoundsGEP(B.getInt8Ty(), Depth, EntryOffset),
                                B.getInt64(Offset));
   };
