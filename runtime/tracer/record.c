@@ -132,7 +132,7 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
     uint32_t total;
     uintptr_t low;
     size_t n = tm_capture(site, shadow, frames, limit, &total, &low);
-    uint32_t id = tm_traceback_intern(frames, (uint32_t)n, total);
+    uint32_t id = tm_traceback_intern_slow(frames, (uint32_t)n, total);
     if (way && id != TM_NO_TRACEBACK)
         memo_store(way, site, shadow, limit, low, epoch, id);
     return id;
