@@ -103,19 +103,22 @@ void tm_fp_init_keys(void)
     tm_spin_unlock(&store_lock);
 }
 
-/* The fingerprint from the sums over the frames: the sizes' product added last. */
-static struct fingerprint fingerprint_finish(uint64_t a, uint64_t b, uint32_t nframe, uint32_t total_nframe)
+/* The fingerprint from its two sums (the frames' and the sizes'). */
+static struct fingerprint fingerprint_finish(uint64_t a, uint64_t b)
 {
-    uint64_t sizes = (uint64_t)nframe << 32 | total_nframe;
-    a += sizes * tm_fp_keys[0][KEY_POSITIONS];
-    b += sizes * tm_fp_keys[1][KEY_POSITIONS];
     return (struct fingerprint){a > DEAD_SLOT ? a : a + 2, b & ~(uint64_t)ID_MASK};
+}
+
+static inline uint64_t fingerprint_sizes(uint32_t nframe, uint32_t total_nframe)
+{
+    return (uint64_t)nframe << 32 | total_nframe;
 }
 
 static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
     tm_fp_keys_get();
-    uint64_t a = 0, b = 0;
+    uint64_t sizes = fingerprint_sizes(nframe, total_nframe);
+    uint64_t a = sizes * tm_fp_keys[0][KEY_POSITIONS], b = sizes * tm_fp_keys[1][KEY_POSITIONS];
     for (uint32_t start = 0; start < nframe; start += KEY_POSITIONS) {
         if (start) { /* the sum of the frames before, mixed: no position repeats a key unmixed */
             a = mix64(a);
@@ -130,7 +133,7 @@ static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_
             b += frame * tm_fp_keys[1][i - start];
         }
     }
-    return fingerprint_finish(a, b, nframe, total_nframe);
+    return fingerprint_finish(a, b);
 }
 
 /* Under store_lock only for a record already interned: the keys are ready, tm_fp_init_keys is not called. */
@@ -265,9 +268,11 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
 uint32_t tm_traceback_epoch __attribute__((aligned(64)));
 
 /* The id through the id table, then (to add it) under the lock. No per-thread cache in front: a hot slot is
- * as near as a cache entry would be, and a cold one would miss the cache anyway. */
-static uint32_t intern_fingerprinted(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe,
-                                     uint32_t epoch, struct fingerprint f)
+ * as near as a cache entry would be, and a cold one would miss the cache anyway. Inlined in both callers:
+ * frames=1's misses come here too. */
+static inline __attribute__((always_inline)) uint32_t
+intern_fingerprinted(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe, uint32_t epoch,
+                     struct fingerprint f)
 {
     const struct id_table *t = __atomic_load_n(&id_table, __ATOMIC_ACQUIRE);
     uint32_t id = t ? find(t, f) : TM_NO_TRACEBACK;
@@ -296,8 +301,10 @@ uint32_t tm_traceback_intern_summed(const tmtrace_site *const *frames, uint32_t 
                                    const uint64_t sums[2])
 {
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
+    uint64_t sizes = fingerprint_sizes(nframe, total_nframe);
     return intern_fingerprinted(frames, nframe, total_nframe, epoch,
-                                fingerprint_finish(sums[0], sums[1], nframe, total_nframe));
+                                fingerprint_finish(sums[0] + sizes * tm_fp_keys[0][KEY_POSITIONS],
+                                                   sums[1] + sizes * tm_fp_keys[1][KEY_POSITIONS]));
 }
 
 /* A tracer-owned copy of a module's site record (inline chain dropped: every record of a chain is its own
