@@ -105,7 +105,7 @@ static int capture_walk_fast(const tmtrace_site *site, const struct tmtrace_shad
             out[n++] = s;
             user += !(s->flags & TMTRACE_SITE_SYSTEM);
         }
-        do { /* the next valid entry, if any (capture_walk's rules) */
+        do { /* the next entry kept, if any: one with a site, above the last kept (the general walk's rule) */
             if (d == lowest) {
                 *truncated = 0;
                 goto done;
