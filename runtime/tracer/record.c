@@ -131,8 +131,12 @@ uint32_t tm_current_traceback_deep(const tmtrace_site *site)
     uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
     uint32_t total;
     uintptr_t low;
-    size_t n = tm_capture(site, shadow, frames, limit, &total, &low);
-    uint32_t id = tm_traceback_intern(frames, (uint32_t)n, total);
+    struct tm_capture_sums sums;
+    size_t n = tm_capture(site, shadow, frames, limit, &total, &low, &sums);
+    /* Not tm_traceback_intern: its comparison with the thread's last traceback reads that record, two cache
+     * misses at frames=25 where the tracebacks are many, for a repeat whose id-table slot is cached anyway. */
+    uint32_t id = sums.valid ? tm_traceback_intern_summed(frames, (uint32_t)n, total, sums.lane)
+                             : tm_traceback_intern_slow(frames, (uint32_t)n, total);
     if (way && id != TM_NO_TRACEBACK)
         memo_store(way, site, shadow, limit, low, epoch, id);
     return id;

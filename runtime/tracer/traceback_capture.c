@@ -81,15 +81,100 @@ static void capture_write(struct capture_state *x, const tmtrace_site **out, con
     }
 }
 
+/* capture_from's walk in the common case, without the extension's bookkeeping: it counts the frames outside
+ * system headers as it writes them, so that reaching the limit asks no second look at the frames, and makes the
+ * fingerprint's sums (valid up to TM_FP_KEY_POSITIONS frames; the multiplies wait for no load of the walk).
+ * Returns 0 when the limit is reached with system frames only (the extension: capture_from's general walk does
+ * it all again). Called only when no module is refused, so that a frame's flags say whether it is in a system
+ * header. */
+static int capture_walk_fast(const tmtrace_site *site, const struct tmtrace_shadow *shadow, uintptr_t *dp,
+                             uintptr_t last_frame, const tmtrace_site **out, size_t limit, size_t *np, int *truncated,
+                             uint64_t sums[2])
+{
+    uintptr_t d = *dp, lowest = shadow_lowest(shadow);
+    size_t n = 0, user = 0;
+    uint64_t a = 0, b = 0;
+    tm_fp_keys_get();
+    for (const tmtrace_site *s = site;;) {
+        for (; s; s = s->inlined_at) {
+            if (n == limit)
+                goto full;
+            /* position n's keys; past the last one, sums that are not used (tm_capture_sums) */
+            a += (uint64_t)(uintptr_t)s * tm_fp_keys[0][n & (TM_FP_KEY_POSITIONS - 1)];
+            b += (uint64_t)(uintptr_t)s * tm_fp_keys[1][n & (TM_FP_KEY_POSITIONS - 1)];
+            out[n++] = s;
+            user += !(s->flags & TMTRACE_SITE_SYSTEM);
+        }
+        do { /* the next entry kept, if any: one with a site, above the last kept (the general walk's rule) */
+            if (d == lowest) {
+                *truncated = 0;
+                goto done;
+            }
+            if (n == limit)
+                goto full;
+            const struct tmtrace_shadow_entry *e = &shadow->entries[--d & TMTRACE_SHADOW_MASK];
+            if (e->site && e->frame > last_frame) {
+                last_frame = e->frame;
+                s = e->site;
+            }
+        } while (!s);
+    }
+full:
+    if (!user)
+        return 0;
+    *truncated = 1;
+done:
+    *np = n;
+    *dp = d;
+    sums[0] = a;
+    sums[1] = b;
+    return 1;
+}
+
+/* The end of a capture of n frames and `total` frames in all: "<unknown>" for no frame, refused modules' frames
+ * replaced. Returns the frame count. */
+static size_t capture_finish(const tmtrace_site **out, size_t n, uint32_t total, uint32_t *total_nframe)
+{
+    if (n == 0) {
+        out[n++] = &tm_unknown_site;
+        total = 1;
+    }
+    if (TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0))
+        for (size_t i = 0; i < n; i++)
+            if (tm_site_in_rejected_module(out[i]))
+                out[i] = &tm_unknown_site;
+    *total_nframe = total;
+    return n;
+}
+
 /* tm_capture from entry d downwards, with `site` (may be NULL) as the innermost frame and last_frame the frame
  * key the first entry read must exceed. */
 static size_t capture_from(const tmtrace_site *site, const struct tmtrace_shadow *shadow, uintptr_t d,
                            uintptr_t last_frame, const tmtrace_site **out, size_t limit, uint32_t *total_nframe,
-                           uintptr_t *low_read)
+                           uintptr_t *low_read, struct tm_capture_sums *sums)
 {
     uintptr_t lowest = shadow_lowest(shadow);
+    size_t n;
+    int truncated;
+    struct tm_capture_sums unused;
+    if (!sums)
+        sums = &unused;
+    sums->valid = 0;
+    if (TM_LIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) == 0)) {
+        uintptr_t fast_d = d;
+        if (TM_LIKELY(capture_walk_fast(site, shadow, &fast_d, last_frame, out, limit, &n, &truncated, sums->lane))) {
+            /* Truncated: the d entries below the last one read were not read (see the file comment). Otherwise
+             * only the entries the ring lost are missing. */
+            *low_read = fast_d;
+            size_t written = capture_finish(out, n, (uint32_t)(n + (truncated ? fast_d : lowest)), total_nframe);
+            /* Not with no frame ("<unknown>" written), nor when a module refused meanwhile had frames replaced. */
+            sums->valid = n != 0 && n <= TM_FP_KEY_POSITIONS &&
+                          __atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) == 0;
+            return written;
+        }
+    }
     struct capture_state x = {0, limit, limit, d, 0, 0};
-    int truncated = 0;
+    truncated = 0;
     for (const tmtrace_site *s = site; s && !truncated; s = s->inlined_at) {
         if (capture_room(&x, out))
             capture_write(&x, out, s);
@@ -119,20 +204,7 @@ static size_t capture_from(const tmtrace_site *site, const struct tmtrace_shadow
         x.d = x.limit_d;
         truncated = 1;
     }
-    /* Truncated: the d entries below the last one read were not read (see the file comment). Otherwise only
-     * the entries the ring lost are missing. */
-    uint32_t total = (uint32_t)(x.n + (truncated ? x.d : lowest));
-    size_t n = x.n;
-    if (n == 0) {
-        out[n++] = &tm_unknown_site;
-        total = 1;
-    }
-    if (TM_UNLIKELY(__atomic_load_n(&tm_rejected_modules, __ATOMIC_ACQUIRE) != 0))
-        for (size_t i = 0; i < n; i++)
-            if (tm_site_in_rejected_module(out[i]))
-                out[i] = &tm_unknown_site;
-    *total_nframe = total;
-    return n;
+    return capture_finish(out, x.n, (uint32_t)(x.n + (truncated ? x.d : lowest)), total_nframe);
 }
 
 /* The innermost slot has no site when its function called the entry point directly (the site came as the
@@ -144,12 +216,12 @@ static uintptr_t skip_caller_slot(const struct tmtrace_shadow *shadow)
 }
 
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read)
+                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read, struct tm_capture_sums *sums)
 {
     /* Callers' frames lie above this function's own: the first entry read must too. An entry below it was
      * written by deeper recursion (the ring wrapped) before an exception or longjmp came back up. */
     return capture_from(site, shadow, skip_caller_slot(shadow), (uintptr_t)__builtin_frame_address(0), out, limit,
-                        total_nframe, low_read);
+                        total_nframe, low_read, sums);
 }
 
 /* 1 when the shadow entries from depth index `first` down are way's callers, each valid (its frame above the
@@ -248,7 +320,7 @@ uint32_t tm_traceback_one_slow(const tmtrace_site *site, uint32_t total_nframe, 
         const tmtrace_site *frames[1 + TM_CAPTURE_EXTRA];
         uint32_t total;
         uintptr_t low;
-        size_t n = capture_from(site, shadow, d, last_frame, frames, 1, &total, &low);
+        size_t n = capture_from(site, shadow, d, last_frame, frames, 1, &total, &low, NULL);
         id = tm_traceback_intern(frames, (uint32_t)n, total);
     }
     if (id != TM_NO_TRACEBACK) { /* site records hold pointers: the low bit of their address is free */

@@ -69,9 +69,9 @@ struct fingerprint {
     uint64_t fp;   /* never EMPTY_SLOT or DEAD_SLOT */
     uint64_t tail; /* bits above ID_MASK only */
 };
-#define KEY_POSITIONS 32
-static uint64_t fp_keys[2][KEY_POSITIONS + 1]; /* [lane][position]; the last one multiplies the sizes */
-static int fp_keys_ready;                        /* atomic */
+#define KEY_POSITIONS TM_FP_KEY_POSITIONS
+uint64_t tm_fp_keys[2][KEY_POSITIONS + 1]; /* [lane][position]; the last one multiplies the sizes */
+int tm_fp_keys_ready; /* atomic */
 
 static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
 {
@@ -82,33 +82,43 @@ static inline uint64_t mix64(uint64_t x) /* MurmurHash3's finaliser */
     return x ^ (x >> 33);
 }
 
-/* Fills fp_keys once, from getrandom (or, without it, from the clock and addresses ASLR moves). */
-static void init_fp_keys(void)
+/* Fills tm_fp_keys once, from getrandom (or, without it, from the clock and addresses ASLR moves). */
+void tm_fp_init_keys(void)
 {
     tm_spin_lock(&store_lock);
-    if (!fp_keys_ready) {
+    if (!tm_fp_keys_ready) {
         uint64_t seed[2] = {0, 0};
         if (getrandom(seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
             seed[0] = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 32 ^ (uint64_t)(uintptr_t)&now;
-            seed[1] = (uint64_t)(uintptr_t)&fp_keys ^ (uint64_t)getpid() << 40;
+            seed[1] = (uint64_t)(uintptr_t)&tm_fp_keys ^ (uint64_t)getpid() << 40;
         }
         /* splitmix64 from each seed word: every key has all its bits, unrelated to its neighbours */
         for (int lane = 0; lane < 2; lane++)
             for (int i = 0; i <= KEY_POSITIONS; i++)
-                fp_keys[lane][i] = mix64(seed[lane] += UINT64_C(0x9E3779B97F4A7C15));
-        __atomic_store_n(&fp_keys_ready, 1, __ATOMIC_RELEASE);
+                tm_fp_keys[lane][i] = mix64(seed[lane] += UINT64_C(0x9E3779B97F4A7C15));
+        __atomic_store_n(&tm_fp_keys_ready, 1, __ATOMIC_RELEASE);
     }
     tm_spin_unlock(&store_lock);
 }
 
+/* The fingerprint from its two sums (the frames' and the sizes'). */
+static struct fingerprint fingerprint_finish(uint64_t a, uint64_t b)
+{
+    return (struct fingerprint){a > DEAD_SLOT ? a : a + 2, b & ~(uint64_t)ID_MASK};
+}
+
+static inline uint64_t fingerprint_sizes(uint32_t nframe, uint32_t total_nframe)
+{
+    return (uint64_t)nframe << 32 | total_nframe;
+}
+
 static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
 {
-    if (TM_UNLIKELY(!__atomic_load_n(&fp_keys_ready, __ATOMIC_ACQUIRE)))
-        init_fp_keys();
-    uint64_t sizes = (uint64_t)nframe << 32 | total_nframe;
-    uint64_t a = sizes * fp_keys[0][KEY_POSITIONS], b = sizes * fp_keys[1][KEY_POSITIONS];
+    tm_fp_keys_get();
+    uint64_t sizes = fingerprint_sizes(nframe, total_nframe);
+    uint64_t a = sizes * tm_fp_keys[0][KEY_POSITIONS], b = sizes * tm_fp_keys[1][KEY_POSITIONS];
     for (uint32_t start = 0; start < nframe; start += KEY_POSITIONS) {
         if (start) { /* the sum of the frames before, mixed: no position repeats a key unmixed */
             a = mix64(a);
@@ -119,14 +129,14 @@ static struct fingerprint fingerprint(const tmtrace_site *const *frames, uint32_
 #pragma clang loop vectorize(disable)
         for (uint32_t i = start; i < end; i++) {
             uint64_t frame = (uint64_t)(uintptr_t)frames[i];
-            a += frame * fp_keys[0][i - start];
-            b += frame * fp_keys[1][i - start];
+            a += frame * tm_fp_keys[0][i - start];
+            b += frame * tm_fp_keys[1][i - start];
         }
     }
-    return (struct fingerprint){a > DEAD_SLOT ? a : a + 2, b & ~(uint64_t)ID_MASK};
+    return fingerprint_finish(a, b);
 }
 
-/* Under store_lock only for a record already interned: the keys are ready, init_fp_keys is not called. */
+/* Under store_lock only for a record already interned: the keys are ready, tm_fp_init_keys is not called. */
 static struct fingerprint fingerprint_of(const struct tm_traceback *tb)
 {
     return fingerprint(tb->frames, tb->nframe, tb->total_nframe);
@@ -258,11 +268,12 @@ static uint32_t intern_locked(const tmtrace_site *const *frames, uint32_t nframe
 uint32_t tm_traceback_epoch __attribute__((aligned(64)));
 
 /* The id through the id table, then (to add it) under the lock. No per-thread cache in front: a hot slot is
- * as near as a cache entry would be, and a cold one would miss the cache anyway. */
-uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+ * as near as a cache entry would be, and a cold one would miss the cache anyway. Inlined in both callers:
+ * frames=1's misses come here too. */
+static inline __attribute__((always_inline)) uint32_t
+intern_fingerprinted(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe, uint32_t epoch,
+                     struct fingerprint f)
 {
-    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
-    struct fingerprint f = fingerprint(frames, nframe, total_nframe);
     const struct id_table *t = __atomic_load_n(&id_table, __ATOMIC_ACQUIRE);
     uint32_t id = t ? find(t, f) : TM_NO_TRACEBACK;
     if (id == TM_NO_TRACEBACK) {
@@ -278,6 +289,22 @@ uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nf
         tm_self.last_tb_epoch = epoch;
     }
     return id;
+}
+
+uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe)
+{
+    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
+    return intern_fingerprinted(frames, nframe, total_nframe, epoch, fingerprint(frames, nframe, total_nframe));
+}
+
+uint32_t tm_traceback_intern_summed(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe,
+                                   const uint64_t sums[2])
+{
+    uint32_t epoch = __atomic_load_n(&tm_traceback_epoch, __ATOMIC_ACQUIRE);
+    uint64_t sizes = fingerprint_sizes(nframe, total_nframe);
+    return intern_fingerprinted(frames, nframe, total_nframe, epoch,
+                                fingerprint_finish(sums[0] + sizes * tm_fp_keys[0][KEY_POSITIONS],
+                                                   sums[1] + sizes * tm_fp_keys[1][KEY_POSITIONS]));
 }
 
 /* A tracer-owned copy of a module's site record (inline chain dropped: every record of a chain is its own

@@ -220,8 +220,14 @@ void tm_domains_unlock_all(void) TM_HIDDEN;
  * *low_read to the lowest depth index it examined (the result depends on the entries [*low_read, depth) alone).
  * Never returns 0 frames: with no frame at all it writes the single frame "<unknown>":0 (tracemalloc's rule). */
 #define TM_CAPTURE_EXTRA 64
+/* The fingerprint's sums over the frames (tm_traceback_intern_summed), made as they were written; `valid` 0 when
+ * they could not be (more than TM_FP_KEY_POSITIONS frames, an extension, a refused module). */
+struct tm_capture_sums {
+    uint64_t lane[2];
+    int valid;
+};
 size_t tm_capture(const tmtrace_site *site, const struct tmtrace_shadow *shadow, const tmtrace_site **out,
-                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read) TM_HIDDEN;
+                  size_t limit, uint32_t *total_nframe, uintptr_t *low_read, struct tm_capture_sums *sums) TM_HIDDEN;
 extern const tmtrace_site tm_unknown_site TM_HIDDEN;
 
 /* ---- traceback_store.c: interned tracebacks, id -> frames ---- */
@@ -240,6 +246,20 @@ static inline const struct tm_traceback *tm_traceback_get(uint32_t id)
     return tm_traceback_directory[id >> TM_TB_DIR_CHUNK_BITS][id & ((1u << TM_TB_DIR_CHUNK_BITS) - 1)];
 }
 uint32_t tm_traceback_intern_slow(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe) TM_HIDDEN;
+/* The fingerprint's random keys (traceback_store.c): a traceback of at most TM_FP_KEY_POSITIONS frames is found
+ * by the sums, one per lane, of frames[i] * tm_fp_keys[lane][i] (and its sizes). */
+#define TM_FP_KEY_POSITIONS 32
+extern uint64_t tm_fp_keys[2][TM_FP_KEY_POSITIONS + 1] TM_HIDDEN;
+extern int tm_fp_keys_ready TM_HIDDEN; /* atomic */
+void tm_fp_init_keys(void) TM_HIDDEN;
+static inline void tm_fp_keys_get(void)
+{
+    if (TM_UNLIKELY(!__atomic_load_n(&tm_fp_keys_ready, __ATOMIC_ACQUIRE)))
+        tm_fp_init_keys();
+}
+/* tm_traceback_intern_slow for at most TM_FP_KEY_POSITIONS frames whose sums the caller made as it wrote them. */
+uint32_t tm_traceback_intern_summed(const tmtrace_site *const *frames, uint32_t nframe, uint32_t total_nframe,
+                                   const uint64_t sums[2]) TM_HIDDEN;
 /* Bumped when a module's sites are relocated: a new module at the same address must not match old memos. */
 extern uint32_t tm_traceback_epoch TM_HIDDEN;
 /* The id of these frames, interned on first sight; TM_NO_TRACEBACK when out of tracer memory. Consecutive

@@ -131,8 +131,11 @@ struct Case {
 };
 
 // Random stacks at the fixture's limit: every block reads back its model traceback, the second time (found in
-// the store, or in the memos) as the first; the second pass stores nothing new.
-void RandomStacksReadBackTheirModel(size_t limit, int max_depth)
+// the store, or in the memos) as the first; the second pass stores nothing new. With `refuse_between`, a module
+// is refused before the second pass, so that the first pass's captures take the common walk, which makes the
+// fingerprint's sums as it goes (traceback_capture.c), and the second pass's the general walk and the store's
+// own fingerprint: they must name the same tracebacks.
+void RandomStacksReadBackTheirModel(size_t limit, int max_depth, bool refuse_between = false)
 {
     Pool pool;
     std::mt19937 rng(12345);
@@ -145,6 +148,12 @@ void RandomStacksReadBackTheirModel(size_t limit, int max_depth)
     std::vector<void *> blocks;
     for (const Case &c : cases)
         blocks.push_back(MallocOver(c.site, c.stack, 16));
+    if (refuse_between) {
+        static tmtrace_site refused[1] = {{"/src/refused.c", "f", nullptr, 1, 1, 0, 0}};
+        testing::internal::CaptureStderr();
+        EXPECT_EQ(__tmtrace_register_module(1, "refused.so", refused, refused + 1), -1);
+        testing::internal::GetCapturedStderr();
+    }
     size_t memory = tmtrace_get_tracemalloc_memory();
     // On a thread of its own, whose heap table holds a few blocks at a time: this thread's table, which holds the
     // 4000 blocks, could be rebuilt by the passes' frees (~128 KB), which is not what is measured.
@@ -184,6 +193,11 @@ TEST_F(Fingerprint25, RandomStacksReadBackTheirModel)
 {
     // Up to 40 entries: many tracebacks are truncated at 25 frames, with total_nframe counting the rest.
     RandomStacksReadBackTheirModel(25, 40);
+}
+
+TEST_F(Fingerprint25, TheCommonWalkAndTheGeneralOneNameTheSameTracebacks)
+{
+    RandomStacksReadBackTheirModel(25, 40, true);
 }
 
 TEST_F(Fingerprint64, RandomStacksReadBackTheirModel)
