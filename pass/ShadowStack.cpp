@@ -20,6 +20,7 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
@@ -55,6 +56,13 @@ ShadowLayout declareShadow(Module &M) {
   return {GV, Shadow, Entry};
 }
 
+// DataFlowSanitizer and -fsanitize-coverage=trace-loads,trace-stores run after the pass and treat a pointer of any
+// address space as an address (DFSan loads and stores its shadow at offset ^ mask: a crash), and they leave no
+// trace in the IR the pass sees: the wrapper sets this option for them.
+static cl::opt<bool> ShadowTLSAddressOption(
+    "tmtrace-shadow-tls-address",
+    cl::desc("tmtrace: address the shadow stack through its TLS address, never relative to %fs"), cl::init(false));
+
 // The thread's shadow in optimized code. On x86-64 ELF it is a pointer relative to the %fs segment (address space
 // 257) whose value is the shadow's offset from the thread pointer, the same in every thread (initial-exec, so
 // static TLS). A TLS address that several blocks use is otherwise materialized as an absolute pointer (thread
@@ -63,7 +71,7 @@ ShadowLayout declareShadow(Module &M) {
 Value *segmentRelativeShadow(IRBuilder<> &IRB, Function &F, const ShadowLayout &Layout) {
   Value *Absolute = IRB.CreateThreadLocalAddress(Layout.Shadow);
   Triple T(F.getParent()->getTargetTriple());
-  if (T.getArch() != Triple::x86_64 || !T.isOSBinFormatELF() || T.isX32() ||
+  if (ShadowTLSAddressOption || T.getArch() != Triple::x86_64 || !T.isOSBinFormatELF() || T.isX32() ||
       F.hasFnAttribute("indirect-tls-seg-refs") || // -mno-tls-direct-seg-refs: no %fs-relative operands
       // Sanitizers that map every access to shadow memory would take the offset for an address (ASan and TSan
       // leave other address spaces alone).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wrapper_args.sh — what tmtrace-clang(++) pass to the compiler for each kind of command: a stand-in compiler
 # (TMTRACE_CLANG / TMTRACE_CLANGXX) prints its arguments, so the exact additions are compared, including the
-# debug-info choices (none: -gline-directives-only; the user's own -gline-directives-only: kept). Also the
+# debug-info choices (none: -gline-directives-only; the user's own -gline-directives-only: kept), and the
+# absolute shadow address for DataFlowSanitizer and -fsanitize-coverage=trace-loads/trace-stores. Also the
 # errors: a clang of another major (clang-14), -static, a missing compiler, an unknown -fsanitize-tmtrace-*
 # option; the default clang-19 trusted by
 # its name; and relocation (a copy of bin/ and lib/ elsewhere finds its own plugin and runtime).
@@ -19,6 +20,9 @@ cases() {
   run "$TMTRACE_CC" -fsanitize=tmtrace -c x.c -o x.o
   run "$TMTRACE_CC" -fsanitize=tmtrace -g -O2 x.c -o x
   run "$TMTRACE_CXX" -fsanitize=address,tmtrace,undefined -c x.cpp
+  # DataFlowSanitizer and coverage of stores would take the %fs-relative shadow pointer for an address.
+  run "$TMTRACE_CC" -fsanitize=tmtrace,dataflow -c x.c
+  run "$TMTRACE_CC" -fsanitize=tmtrace -fsanitize-coverage=trace-pc-guard,trace-stores -c x.c
   run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=tmtrace x.c -o x
   run "$TMTRACE_CC" -fno-sanitize=tmtrace -fsanitize=tmtrace x.o y.o -o x
   run "$TMTRACE_CC" -fsanitize=tmtrace -fno-sanitize=all x.c

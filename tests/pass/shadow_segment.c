@@ -3,13 +3,16 @@
 // where the slot is used in blocks other than the one that takes it (walk), and in a function that stores an
 // argument before the slot is taken (make, which returns through sret). Where %fs-relative operands are not
 // allowed (-mno-tls-direct-seg-refs), under MemorySanitizer (which would map the offset to shadow memory as if
-// it were an address), and on other targets, the shadow is the TLS address.
+// it were an address), with -tmtrace-shadow-tls-address, and on other targets, the shadow is the TLS address.
 // RUN: %clang -O2 -fpass-plugin=%plugin -S %s -o %t.s
 // RUN: %FileCheck %s --check-prefix=ASM < %t.s
 // RUN: %clang -O2 -fpass-plugin=%plugin -mno-tls-direct-seg-refs -S -emit-llvm %s -o %t.noseg.ll
 // RUN: %FileCheck %s --check-prefix=TLS < %t.noseg.ll
 // RUN: %clang -O2 -fpass-plugin=%plugin -fsanitize=memory -S -emit-llvm %s -o %t.msan.ll
 // RUN: %FileCheck %s --check-prefix=TLS < %t.msan.ll
+// DataFlowSanitizer and coverage of loads and stores leave no trace in the IR: the wrapper passes the option.
+// RUN: %clang -O2 -fpass-plugin=%plugin -fplugin=%plugin -mllvm -tmtrace-shadow-tls-address -S -emit-llvm %s -o %t.o.ll
+// RUN: %FileCheck %s --check-prefix=TLS < %t.o.ll
 // RUN: %clang --target=aarch64-linux-gnu -O2 -fpass-plugin=%plugin -S -emit-llvm %s -o %t.aarch64.ll
 // RUN: %FileCheck %s --check-prefix=TLS < %t.aarch64.ll
 

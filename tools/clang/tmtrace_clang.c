@@ -222,6 +222,18 @@ static void split_sanitizers(const char *flag, const char *list, int turns_on, i
     free(rest);
 }
 
+/* Whether the comma-separated `list` names one of `names` (NULL-terminated). */
+static int lists_any(const char *list, const char *const *names)
+{
+    char *copy = strdup(list);
+    int found = 0;
+    for (char *save, *s = strtok_r(copy, ",", &save); s && !found; s = strtok_r(NULL, ",", &save))
+        for (const char *const *name = names; *name && !found; name++)
+            found = strcmp(s, *name) == 0;
+    free(copy);
+    return found;
+}
+
 int main(int argc, char **argv)
 {
     const char *env_compiler = getenv(TMTRACE_WRAPPER_CXX ? "TMTRACE_CLANGXX" : "TMTRACE_CLANG");
@@ -235,6 +247,12 @@ int main(int argc, char **argv)
     char **args = xmalloc(sizeof(char *) * ((size_t)count + 17));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
     int linked_inputs = 0, user_line_directives = 0;
+    /* DataFlowSanitizer and coverage of loads and stores would take the pass's %fs-relative shadow pointer for an
+     * address (ShadowStack.cpp) and cannot be seen in the IR: the pass gets -tmtrace-shadow-tls-address when one
+     * is named anywhere (turning it off again is not followed: the option only costs a few instructions). */
+    int shadow_tls_address = 0;
+    static const char *const address_sanitizers[] = {"dataflow", NULL};
+    static const char *const address_coverage[] = {"trace-loads", "trace-stores", NULL};
     enum input_kind forced_kind = INPUT_BY_EXTENSION; /* from -x */
     const char *allocators = NULL;
     args[n++] = (char *)compiler;
@@ -245,6 +263,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (starts_with(a, "-fsanitize=")) {
+            shadow_tls_address |= lists_any(a + strlen("-fsanitize="), address_sanitizers);
             split_sanitizers("-fsanitize=", a + strlen("-fsanitize="), 1, &enabled, args, &n);
             continue;
         }
@@ -261,6 +280,8 @@ int main(int argc, char **argv)
                     program_name(), a);
             return 1;
         }
+        if (starts_with(a, "-fsanitize-coverage="))
+            shadow_tls_address |= lists_any(a + strlen("-fsanitize-coverage="), address_coverage);
         if (in[i].kind == ARG_PLAIN)
             args[n++] = (char *)a;
         /* -r: a partial link (ld -r finds no shared library); the final link adds the runtime. */
@@ -352,11 +373,15 @@ int main(int argc, char **argv)
             extra[e++] = includedir;
         }
         /* -fplugin loads the plugin before -mllvm is parsed, so that the pass's options exist. */
-        if (allocators || user_line_directives)
+        if (allocators || user_line_directives || shadow_tls_address)
             extra[e++] = concat("-fplugin=", plugin, "");
         if (user_line_directives) {
             extra[e++] = "-mllvm";
             extra[e++] = "-tmtrace-keep-line-directives";
+        }
+        if (shadow_tls_address) {
+            extra[e++] = "-mllvm";
+            extra[e++] = "-tmtrace-shadow-tls-address";
         }
         if (allocators) {
             char resolved[PATH_MAX];
