@@ -12,8 +12,8 @@ using namespace llvm;
 
 extern "C" __attribute__((visibility("default"))) PassPluginLibraryInfo llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "tmtrace", "0.1.0", [](PassBuilder &PB) {
-            PB.registerPipelineStartEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
-              MPM.addPass(tmtrace::RewriteAllocationsPass());
+            PB.registerPipelineStartEPCallback([](ModulePassManager &MPM, OptimizationLevel Level) {
+              MPM.addPass(tmtrace::RewriteAllocationsPass(/*PreserveRecursion=*/Level != OptimizationLevel::O0));
             });
             PB.registerOptimizerLastEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
               MPM.addPass(tmtrace::DescribeSitesPass());

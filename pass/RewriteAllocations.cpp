@@ -177,7 +177,7 @@ PreservedAnalyses RewriteAllocationsPass::run(Module &M, ModuleAnalysisManager &
   for (auto &[Call, Alloc] : AllocationCalls)
     rewriteAllocationCall(*Call, *Alloc);
   // The original declarations may now be unused; leaving them is harmless.
-  bool MarkedRecursion = preserveRecursion(M, AM);
+  bool MarkedRecursion = PreserveRecursion && preserveRecursion(M, AM);
   bool Changed = MarkedRecursion || !AllocationCalls.empty() || !UserCalls.empty();
   return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }

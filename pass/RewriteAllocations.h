@@ -10,8 +10,14 @@ namespace tmtrace {
 
 class RewriteAllocationsPass : public llvm::PassInfoMixin<RewriteAllocationsPass> {
 public:
+  // Without PreserveRecursion (the -O0 pipeline, whose functions are optnone: nothing turns recursion into a
+  // loop), recursive calls are not marked, which saves building the call graph.
+  explicit RewriteAllocationsPass(bool PreserveRecursion = true) : PreserveRecursion(PreserveRecursion) {}
   llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &AM);
   static bool isRequired() { return true; } // runs at -O0 and on optnone functions too
+
+private:
+  bool PreserveRecursion;
 };
 
 } // namespace tmtrace

@@ -8,6 +8,7 @@
 #include "tmtrace_abi.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/DepthFirstIterator.h"
 #include "llvm/ADT/SCCIterator.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -17,6 +18,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/Module.h"
@@ -40,7 +42,7 @@ struct ShadowLayout {
   GlobalVariable *Shadow;
   StructType *Type;   // { i64 depth, [N x { ptr site, i64 frame }] }
   StructType *Entry;
-  Function *Address = nullptr; // -O0's way to the thread's shadow, see shadowAddress()
+  Function *Take = nullptr, *TakeAgain = nullptr; // -O0's helpers, see slotHelper()
 };
 
 ShadowLayout declareShadow(Module &M) {
@@ -86,25 +88,6 @@ Value *segmentRelativeShadow(IRBuilder<> &IRB, Function &F, const ShadowLayout &
   return IRB.CreateIntToPtr(IRB.CreateFreeze(Offset), PointerType::get(F.getContext(), FS), "tmtrace.shadow");
 }
 
-// The thread's shadow address. -O0's FastISel cannot select a TLS address: each llvm.threadlocal.address costs
-// a SelectionDAG run of its own, a large part of the -O0 compile time of a file with many small functions. In
-// functions FastISel selects (optnone), it is a direct call to one module-local function that holds the only
-// TLS access (a call and a return more per activation, at -O0 only).
-Value *shadowAddress(IRBuilder<> &IRB, Function &F, ShadowLayout &Layout) {
-  if (!F.hasOptNone())
-    return segmentRelativeShadow(IRB, F, Layout);
-  if (!Layout.Address) {
-    Module &M = *F.getParent();
-    Layout.Address = Function::Create(FunctionType::get(IRB.getPtrTy(), false), GlobalValue::InternalLinkage,
-                                      "tmtrace.shadow_address", M);
-    Layout.Address->addFnAttr(Attribute::NoUnwind);
-    Layout.Address->setUWTableKind(UWTableKind::Default); // unwinders (profilers) may stop in it
-    IRBuilder<> Body(BasicBlock::Create(M.getContext(), "", Layout.Address));
-    Body.CreateRet(Body.CreateThreadLocalAddress(Layout.Shadow));
-  }
-  return IRB.CreateCall(Layout.Address);
-}
-
 // The frame key (tmtrace_abi.h): the address of the return address on x86-64, the frame address elsewhere. In
 // optnone functions on x86-64 it is the frame address + 8, the same address (the frame pointer is pushed right
 // below the return address), because FastISel selects llvm.frameaddress but not llvm.addressofreturnaddress.
@@ -130,8 +113,6 @@ struct FunctionCalls {
 // Whether the function's control flow rules out holding the slot in a region smaller than the whole function:
 // landing pads and setjmp must restore the slot wherever they are; indirectbr and callbr edges cannot be split.
 bool needsWholeFunction(Function &F) {
-  if (F.hasOptNone()) // -O0: the simplest code, which FastISel selects (see shadowAddress and frameKey)
-    return true;
   for (BasicBlock &BB : F) {
     if (BB.isEHPad() || isa<IndirectBrInst>(BB.getTerminator()) || isa<CallBrInst>(BB.getTerminator()))
       return true;
@@ -140,6 +121,16 @@ bool needsWholeFunction(Function &F) {
         return true;
   }
   return false;
+}
+
+// Where an exception or longjmp lands with the depth of a deeper frame, so that the slot is taken again right
+// after: landing pads and returns_twice calls (setjmp).
+SmallVector<Instruction *, 4> landings(Function &F) {
+  SmallVector<Instruction *, 4> Landings;
+  for (Instruction &I : instructions(F))
+    if (isa<LandingPadInst>(I) || (isa<CallInst>(I) && cast<CallInst>(I).hasFnAttr(Attribute::ReturnsTwice)))
+      Landings.push_back(&I);
+  return Landings;
 }
 
 // The block where the activation takes its slot: the nearest common dominator of the pushed calls, moved up the
@@ -213,7 +204,7 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
   while (isa<AllocaInst>(*At))
     ++At;
   IRBuilder<> IRB(Home, At);
-  Value *Depth = shadowAddress(IRB, F, Layout);
+  Value *Depth = segmentRelativeShadow(IRB, F, Layout);
   LoadInst *D0 = IRB.CreateLoad(I64, Depth, "tmtrace.d0");
   Value *D1 = IRB.CreateAdd(D0, ConstantInt::get(I64, 1));
   Value *Slot = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
@@ -240,23 +231,14 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
 
   // Taking the slot, and taking it again where an exception or longjmp lands with a deeper depth. The site is
   // cleared before the depth is raised, so that a signal handler never reads a site left by another activation.
-  SmallVector<BasicBlock *, 16> Stored; // blocks that get volatile stores (repeats do no harm)
   auto take = [&](IRBuilder<> &B) {
     B.CreateStore(NoSite, field(B, false), /*isVolatile=*/true);
     B.CreateStore(D1, Depth, /*isVolatile=*/true);
-    Stored.push_back(B.GetInsertBlock());
   };
   take(IRB);
-  for (BasicBlock &BB : F) {
-    for (Instruction &I : BB) {
-      if (auto *Pad = dyn_cast<LandingPadInst>(&I)) {
-        IRBuilder<> At(Pad->getNextNode());
-        take(At);
-      } else if (auto *Call = dyn_cast<CallInst>(&I); Call && Call->hasFnAttr(Attribute::ReturnsTwice)) {
-        IRBuilder<> At(Call->getNextNode());
-        take(At);
-      }
-    }
+  for (Instruction *Landing : landings(F)) {
+    IRBuilder<> At(Landing->getNextNode());
+    take(At);
   }
 
   // Before each pushed call: the frame, then the site (a signal handler in between sees the previous site, never
@@ -267,13 +249,11 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
     IRB.CreateStore(Frame, field(IRB, true), /*isVolatile=*/true);
     StoreInst *SiteStore = IRB.CreateStore(NoSite, field(IRB, false), /*isVolatile=*/true);
     Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
-    Stored.push_back(Call->getParent());
   }
   // An allocation entry point receives its own site: this activation's slot must not add a frame for it.
   for (CallBase *Call : Cleared) {
     IRB.SetInsertPoint(Call);
     IRB.CreateStore(NoSite, field(IRB, false), /*isVolatile=*/true);
-    Stored.push_back(Call->getParent());
   }
 
   for (Instruction *I : Releases) {
@@ -290,14 +270,122 @@ void instrumentFunction(Function &F, FunctionCalls Calls, ShadowLayout &Layout, 
     IRB.SetInsertPoint(Edge->getTerminator());
     IRB.CreateStore(D0, Depth);
   }
+}
 
-  // FastISel (optnone) selects a block from its end and leaves the rest of the block to SelectionDAG where it
-  // fails, which it does at every invoke: an invoke gets a block of its own, so that the stores before it are
-  // not selected by SelectionDAG.
-  if (F.hasOptNone())
-    for (BasicBlock *BB : Stored)
-      if (isa<InvokeInst>(BB->getTerminator()))
-        SplitBlock(BB, BB->getTerminator());
+// -O0 (optnone functions). FastISel selects the code, and its compile time grows with every instruction, every
+// value live across blocks (spilled at its definition and reloaded in each block that uses it) and every
+// SelectionDAG fallback (a TLS address is one). So the protocol's per-activation work is one call to a
+// module-local helper, which keeps what the activation needs in a stack object, its "state"
+// { ptr slot, ptr shadow, i64 d0 }, and the frame key in a stack object of its own (an alloca's address needs no
+// instruction); instructions elsewhere reload from them. The run-time cost is a call and a return per activation.
+
+// The state's words.
+enum StateWord { StateSlot, StateShadow, StateD0, StateWords };
+
+// tmtrace.take(state) takes the slot and fills the state; tmtrace.take_again(state) takes the same
+// slot again from the state (landing pads, after setjmp). Both do what `take` does in tmtrace_abi.h.
+Function *slotHelper(Module &M, ShadowLayout &Layout, bool Again) {
+  Function *&Helper = Again ? Layout.TakeAgain : Layout.Take;
+  if (Helper)
+    return Helper;
+  LLVMContext &Ctx = M.getContext();
+  Type *I64 = Type::getInt64Ty(Ctx);
+  PointerType *Ptr = PointerType::getUnqual(Ctx);
+  Helper = Function::Create(FunctionType::get(Type::getVoidTy(Ctx), {Ptr}, false), GlobalValue::InternalLinkage,
+                            Again ? "tmtrace.take_again" : "tmtrace.take", M);
+  Helper->addFnAttr(Attribute::NoUnwind);
+  Helper->setUWTableKind(UWTableKind::Default); // unwinders (profilers) may stop in it
+  IRBuilder<> IRB(BasicBlock::Create(Ctx, "", Helper));
+  Value *State = Helper->getArg(0);
+  Value *ShadowField = IRB.CreateConstInBoundsGEP1_64(Ptr, State, StateShadow);
+  Value *D0Field = IRB.CreateConstInBoundsGEP1_64(Ptr, State, StateD0);
+  Value *Slot, *Shadow, *D0;
+  if (Again) {
+    Slot = IRB.CreateLoad(Ptr, State);
+    Shadow = IRB.CreateLoad(Ptr, ShadowField);
+    D0 = IRB.CreateLoad(I64, D0Field);
+  } else {
+    Shadow = IRB.CreateThreadLocalAddress(Layout.Shadow); // the only TLS access of the module at -O0
+    D0 = IRB.CreateLoad(I64, Shadow);
+    Value *Index = IRB.CreateAnd(D0, ConstantInt::get(I64, TMTRACE_SHADOW_MASK));
+    Slot = IRB.CreateInBoundsGEP(Layout.Type, Shadow, {IRB.getInt64(0), IRB.getInt32(1), Index});
+    IRB.CreateStore(Slot, State);
+    IRB.CreateStore(Shadow, ShadowField);
+    IRB.CreateStore(D0, D0Field);
+  }
+  IRB.CreateStore(ConstantPointerNull::get(Ptr), Slot, /*isVolatile=*/true);
+  IRB.CreateStore(IRB.CreateAdd(D0, ConstantInt::get(I64, 1)), Shadow, /*isVolatile=*/true);
+  IRB.CreateRetVoid();
+  return Helper;
+}
+
+// Instruments one optnone function: the slot is taken in the entry block, before its first call (values the
+// entry block computed before that are not live across the helper's call), and given back before every return.
+void instrumentOptNone(Function &F, FunctionCalls Calls, ShadowLayout &Layout, SiteTable &Sites) {
+  LLVMContext &Ctx = F.getContext();
+  Module &M = *F.getParent();
+  PointerType *Ptr = PointerType::getUnqual(Ctx);
+  // Code that never runs is left alone.
+  df_iterator_default_set<BasicBlock *> Reachable;
+  for (BasicBlock *BB : depth_first_ext(&F, Reachable))
+    (void)BB;
+  auto Unreachable = [&](CallBase *Call) { return !Reachable.contains(Call->getParent()); };
+  erase_if(Calls.Pushed, Unreachable);
+  erase_if(Calls.CarriesSite, Unreachable);
+  if (Calls.Pushed.empty())
+    return;
+  DenseSet<CallBase *> PushedSet(Calls.Pushed.begin(), Calls.Pushed.end());
+  SmallVector<Instruction *, 8> Releases;
+  for (BasicBlock *BB : Reachable)
+    if (auto *Ret = dyn_cast<ReturnInst>(BB->getTerminator()))
+      Releases.push_back(releasePoint(Ret, PushedSet));
+
+  BasicBlock &Entry = F.getEntryBlock();
+  IRBuilder<> IRB(&Entry, Entry.begin());
+  AllocaInst *State = IRB.CreateAlloca(ArrayType::get(Ptr, StateWords), nullptr, "tmtrace.state");
+  AllocaInst *FrameVar = IRB.CreateAlloca(IRB.getInt64Ty(), nullptr, "tmtrace.frame");
+  BasicBlock::iterator At = Entry.getFirstInsertionPt();
+  while (!At->isTerminator() && !(isa<CallBase>(*At) && !isa<DbgInfoIntrinsic>(*At)))
+    ++At;
+  IRB.SetInsertPoint(&Entry, At);
+  IRB.CreateStore(frameKey(IRB, F), FrameVar);
+  IRB.CreateCall(slotHelper(M, Layout, false), {State});
+  SmallVector<BasicBlock *, 16> Stored{&Entry}; // blocks with instrumentation before their terminator
+  for (Instruction *Landing : landings(F)) {
+    IRB.SetInsertPoint(Landing->getNextNode());
+    IRB.CreateCall(slotHelper(M, Layout, true), {State});
+    Stored.push_back(Landing->getParent());
+  }
+
+  // Before each pushed call: the frame key, then the site (why both, and in this order: tmtrace_abi.h).
+  Constant *NoSite = ConstantPointerNull::get(Ptr);
+  for (CallBase *Call : Calls.Pushed) {
+    IRB.SetInsertPoint(Call);
+    Value *Slot = IRB.CreateLoad(Ptr, State); // StateSlot
+    Value *Frame = IRB.CreateLoad(IRB.getInt64Ty(), FrameVar);
+    IRB.CreateStore(Frame, IRB.CreateStructGEP(Layout.Entry, Slot, 1), /*isVolatile=*/true);
+    StoreInst *SiteStore = IRB.CreateStore(NoSite, Slot, /*isVolatile=*/true);
+    Sites.assign(*SiteStore, 0, Call->getDebugLoc().get(), F);
+    Stored.push_back(Call->getParent());
+  }
+  for (CallBase *Call : Calls.CarriesSite)
+    if (!is_contained(Releases, Call)) {
+      IRB.SetInsertPoint(Call);
+      IRB.CreateStore(NoSite, IRB.CreateLoad(Ptr, State), /*isVolatile=*/true); // the site of StateSlot
+      Stored.push_back(Call->getParent());
+    }
+  for (Instruction *I : Releases) {
+    IRB.SetInsertPoint(I);
+    Value *Shadow = IRB.CreateLoad(Ptr, IRB.CreateConstInBoundsGEP1_64(Ptr, State, StateShadow));
+    IRB.CreateStore(IRB.CreateLoad(IRB.getInt64Ty(), IRB.CreateConstInBoundsGEP1_64(Ptr, State, StateD0)), Shadow);
+  }
+
+  // FastISel selects a block from its end and leaves the rest of the block to SelectionDAG where it fails,
+  // which it does at every invoke: an invoke gets a block of its own, so that the code before it is not
+  // selected by SelectionDAG.
+  for (BasicBlock *BB : Stored)
+    if (isa<InvokeInst>(BB->getTerminator()))
+      SplitBlock(BB, BB->getTerminator());
 }
 
 } // namespace
@@ -331,7 +419,10 @@ bool instrumentShadowStack(Module &M, SiteTable &Sites) {
       continue;
     if (!Layout.Shadow)
       Layout = declareShadow(M);
-    instrumentFunction(F, Calls, Layout, Sites);
+    if (F.hasOptNone())
+      instrumentOptNone(F, Calls, Layout, Sites);
+    else
+      instrumentFunction(F, Calls, Layout, Sites);
     Changed = true;
   }
   return Changed;

@@ -51,40 +51,62 @@ static std::string absolutePath(StringRef Directory, StringRef File) {
 
 SiteTable::SiteTable(Module &M) : M(M) {}
 
+unsigned SiteTable::internString(StringRef S) {
+  auto [It, Inserted] = StringIndex.try_emplace(S, Strings.size());
+  if (Inserted)
+    Strings.push_back(S.str());
+  return It->second;
+}
+
+// The absolute path of a DILocation's file and its flags, once per (directory, file) pair: DILocations hold
+// their names as uniqued MDStrings, so the strings' addresses identify them.
+unsigned SiteTable::pathOf(StringRef Directory, StringRef File, uint32_t &Flags) {
+  auto [It, Inserted] = Paths.try_emplace({Directory.data(), File.data()});
+  if (Inserted) {
+    std::string Path = absolutePath(Directory, File);
+    It->second = {internString(File.empty() ? "?" : Path), isSystemPath(Path) ? TMTRACE_SITE_SYSTEM : 0u};
+  }
+  Flags = It->second.second;
+  return It->second.first;
+}
+
 unsigned SiteTable::intern(Record R) {
-  Key K{R.Filename, R.Function, R.InlinedAt, R.Line, R.Column};
-  auto Found = Index.find(K);
-  if (Found != Index.end())
-    return Found->second;
-  Records.push_back(std::move(R));
-  Index.emplace(std::move(K), Records.size() - 1);
-  return Records.size() - 1;
+  auto [It, Inserted] = Index.try_emplace(Key{R.Filename, R.Function, R.InlinedAt, R.Line, R.Column}, Records.size());
+  if (Inserted)
+    Records.push_back(R);
+  return It->second;
+}
+
+unsigned SiteTable::functionOf(const DISubprogram *SP) {
+  return SP && !SP->getName().empty() ? internString(SP->getName()) : NoFunction;
 }
 
 unsigned SiteTable::recordFor(const DILocation *Loc, const Function &F) {
-  if (!Loc) {
-    const DISubprogram *SP = F.getSubprogram();
-    return intern(Record{"?", SP ? SP->getName().str() : "", -1, 0, 0, 0});
-  }
+  if (!Loc)
+    return intern(Record{internString("?"), functionOf(F.getSubprogram()), -1, 0, 0, 0});
+  auto Found = ByLocation.find(Loc);
+  if (Found != ByLocation.end())
+    return Found->second;
   // Outermost first, so that each record can name the one it was inlined into.
   int InlinedAt = Loc->getInlinedAt() ? static_cast<int>(recordFor(Loc->getInlinedAt(), F)) : -1;
-  std::string Path = absolutePath(Loc->getDirectory(), Loc->getFilename());
-  const DISubprogram *SP = Loc->getScope()->getSubprogram();
-  uint32_t Flags = isSystemPath(Path) ? TMTRACE_SITE_SYSTEM : 0;
-  if (Loc->getFilename().empty())
-    Path = "?";
-  return intern(Record{std::move(Path), SP ? SP->getName().str() : "", InlinedAt, Loc->getLine(),
-                       Loc->getColumn(), Flags});
+  uint32_t Flags;
+  unsigned Path = pathOf(Loc->getDirectory(), Loc->getFilename(), Flags);
+  unsigned Record = intern(
+      {Path, functionOf(Loc->getScope()->getSubprogram()), InlinedAt, Loc->getLine(), Loc->getColumn(), Flags});
+  ByLocation[Loc] = Record;
+  return Record;
 }
 
 void SiteTable::assign(User &U, unsigned OperandNo, const DILocation *Loc, const Function &F) {
   Patches.push_back(Patch{&U, OperandNo, recordFor(Loc, F)});
 }
 
-Constant *SiteTable::stringConstant(const std::string &S) {
-  Constant *&Slot = Strings[S];
+Constant *SiteTable::stringConstant(unsigned String) {
+  if (StringConstants.size() <= String)
+    StringConstants.resize(Strings.size());
+  Constant *&Slot = StringConstants[String];
   if (!Slot) {
-    Constant *Data = ConstantDataArray::getString(M.getContext(), S);
+    Constant *Data = ConstantDataArray::getString(M.getContext(), Strings[String]);
     auto *GV = new GlobalVariable(M, Data->getType(), true, GlobalValue::PrivateLinkage, Data, "tmtrace.str");
     GV->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
     GV->setAlignment(Align(1));
@@ -104,9 +126,14 @@ void SiteTable::finalize() {
   auto *Sites = new GlobalVariable(M, ArrayTy, /*isConstant=*/true, GlobalValue::PrivateLinkage, nullptr,
                                    "__tmtrace_sites");
   Sites->setAlignment(Align(alignof(tmtrace_site)));
+  std::vector<Constant *> Addresses(Records.size() + 1); // each record's, once: most are patched in many places
   auto recordAddress = [&](uint64_t I) {
-    Constant *Indices[] = {ConstantInt::get(Type::getInt64Ty(Ctx), 0), ConstantInt::get(Type::getInt64Ty(Ctx), I)};
-    return ConstantExpr::getInBoundsGetElementPtr(ArrayTy, Sites, Indices);
+    Constant *&Address = Addresses[I];
+    if (!Address) {
+      Constant *Indices[] = {ConstantInt::get(Type::getInt64Ty(Ctx), 0), ConstantInt::get(Type::getInt64Ty(Ctx), I)};
+      Address = ConstantExpr::getInBoundsGetElementPtr(ArrayTy, Sites, Indices);
+    }
+    return Address;
   };
 
   std::vector<Constant *> Elements;
@@ -114,7 +141,7 @@ void SiteTable::finalize() {
   Constant *Null = ConstantPointerNull::get(cast<PointerType>(Ptr));
   for (const Record &R : Records)
     Elements.push_back(ConstantStruct::get(
-        SiteType, {stringConstant(R.Filename), R.Function.empty() ? Null : stringConstant(R.Function),
+        SiteType, {stringConstant(R.Filename), R.Function == NoFunction ? Null : stringConstant(R.Function),
                    R.InlinedAt < 0 ? Null : recordAddress(R.InlinedAt), ConstantInt::get(I32, R.Line),
                    ConstantInt::get(I32, R.Column), ConstantInt::get(I32, R.Flags), ConstantInt::get(I32, 0)}));
   Sites->setInitializer(ConstantArray::get(ArrayTy, Elements));
@@ -139,7 +166,8 @@ void SiteTable::finalize() {
   };
   Function *Ctor = makeFunction("tmtrace.module_ctor");
   IRBuilder<> IRB(BasicBlock::Create(Ctx, "", Ctor));
-  IRB.CreateCall(Register, {ConstantInt::get(I32, TMTRACE_ABI_VERSION), stringConstant(ModuleName), Begin, End});
+  IRB.CreateCall(Register,
+                 {ConstantInt::get(I32, TMTRACE_ABI_VERSION), stringConstant(internString(ModuleName)), Begin, End});
   IRB.CreateRetVoid();
   Function *Dtor = makeFunction("tmtrace.module_dtor");
   IRB.SetInsertPoint(BasicBlock::Create(Ctx, "", Dtor));

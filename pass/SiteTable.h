@@ -4,17 +4,19 @@
 #ifndef TMTRACE_PASS_SITETABLE_H
 #define TMTRACE_PASS_SITETABLE_H
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace llvm {
 class DILocation;
+class DISubprogram;
 class Function;
 class Module;
 class User;
@@ -36,22 +38,32 @@ public:
   void finalize();
 
 private:
+  // Strings are interned: a record holds indexes into Strings, so that records compare as integers (function
+  // names of template instances run to hundreds of bytes).
   struct Record {
-    std::string Filename;
-    std::string Function; // "" for none
-    int InlinedAt;        // index of the record this one was inlined into, or -1
+    unsigned Filename;
+    unsigned Function; // NoFunction for none
+    int InlinedAt;     // index of the record this one was inlined into, or -1
     uint32_t Line, Column, Flags;
   };
-  using Key = std::tuple<std::string, std::string, int, uint32_t, uint32_t>;
+  using Key = std::tuple<unsigned, unsigned, int, uint32_t, uint32_t>;
+  static constexpr unsigned NoFunction = ~0u;
 
   unsigned recordFor(const llvm::DILocation *Loc, const llvm::Function &F);
   unsigned intern(Record R);
-  llvm::Constant *stringConstant(const std::string &S);
+  unsigned internString(llvm::StringRef S);
+  unsigned functionOf(const llvm::DISubprogram *SP); // NoFunction for none or an empty name
+  unsigned pathOf(llvm::StringRef Directory, llvm::StringRef File, uint32_t &Flags);
+  llvm::Constant *stringConstant(unsigned String);
 
   llvm::Module &M;
   std::vector<Record> Records;
-  std::map<Key, unsigned> Index;
-  llvm::StringMap<llvm::Constant *> Strings;
+  llvm::DenseMap<Key, unsigned> Index;
+  llvm::DenseMap<const llvm::DILocation *, unsigned> ByLocation; // the same location recurs in inline chains
+  std::vector<std::string> Strings;
+  llvm::StringMap<unsigned> StringIndex;
+  llvm::DenseMap<std::pair<const char *, const char *>, std::pair<unsigned, uint32_t>> Paths; // by MDString data
+  std::vector<llvm::Constant *> StringConstants;
   struct Patch {
     llvm::User *U;
     unsigned OperandNo;

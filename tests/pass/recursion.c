@@ -2,6 +2,15 @@
 // keeps each level a (pushed) call and tracebacks show every level.
 // RUN: %clang -O2 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s
 // RUN: %clang -O2 -gline-directives-only -S -emit-llvm %s -o - | %FileCheck %s --check-prefix=PLAIN
+// At -O0 nothing turns recursion into a loop (every function is optnone): no call is marked.
+// RUN: %clang -O0 -gline-directives-only -fpass-plugin=%plugin -S -emit-llvm %s -o - | %FileCheck %s --check-prefix=O0
+// O0-NOT: notail
+// O0: call ptr @build(
+// O0-NOT: notail
+// O0: call ptr @pong(
+// O0-NOT: notail
+// O0: call ptr @ping(
+// O0-NOT: notail
 #include <stdlib.h>
 
 // CHECK-LABEL: define {{.*}} @build(

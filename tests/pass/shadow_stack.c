@@ -57,25 +57,29 @@ void repairs_after_setjmp(void) {
 // CHECK-NOT: tmtrace
 // CHECK: ret i32
 
-// At -O0 the slot is taken in the entry block, in code that FastISel selects whole (no SelectionDAG fallback): the
-// thread's shadow address from the module's one function that reads the TLS address, the frame key as frame
-// address + 8 (the return address's slot on x86-64, which llvm.addressofreturnaddress gives at -O2). Site
-// cleared, then the depth raised; before the call the frame key, then the site; the depth given back.
+// At -O0 the slot is taken in the entry block, before its first call, in code that FastISel selects whole (no
+// SelectionDAG fallback): the frame key (frame address + 8: the return address's slot on x86-64, which
+// llvm.addressofreturnaddress gives at -O2) goes to a stack object of its own, and one call to the module's
+// tmtrace.take fills the activation's state { slot, shadow, d0 }. Before the call, the frame key, then the site,
+// each reloaded from the stack; the depth given back from the state before the return.
 // CHECK-LABEL: define {{.*}} @calls_external(
-// CHECK-NEXT: %[[SHADOW:[0-9]+]] = call ptr @tmtrace.shadow_address()
-// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[SHADOW]]
-// CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
-// CHECK-NEXT: %[[SLOT:[0-9]+]] = and i64 %[[D0]], 255
-// CHECK-NEXT: %[[SITE:[0-9]+]] = getelementptr inbounds { i64, [256 x { ptr, i64 }] }, ptr %[[SHADOW]], i64 0, i32 1, i64 %[[SLOT]]
-// CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[SITE]], i32 0, i32 1
+// CHECK-NEXT: %[[STATE:[0-9]+]] = alloca [3 x ptr], align 8
+// CHECK-NEXT: %[[FRAMEVAR:[0-9]+]] = alloca i64, align 8
 // CHECK-NEXT: %[[FA:[0-9]+]] = call ptr @llvm.frameaddress.p0(i32 0)
 // CHECK-NEXT: %[[FP:[0-9]+]] = ptrtoint ptr %[[FA]] to i64
 // CHECK-NEXT: %[[FRAME:[0-9]+]] = add i64 %[[FP]], 8
-// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
-// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[SHADOW]]
-// CHECK-NEXT: store volatile i64 %[[FRAME]], ptr %[[FRAMEFIELD]]
+// CHECK-NEXT: store i64 %[[FRAME]], ptr %[[FRAMEVAR]]
+// CHECK-NEXT: call void @tmtrace.take(ptr %[[STATE]])
+// CHECK-NEXT: %[[SITE:[0-9]+]] = load ptr, ptr %[[STATE]]
+// CHECK-NEXT: %[[KEY:[0-9]+]] = load i64, ptr %[[FRAMEVAR]]
+// CHECK-NEXT: %[[FRAMEFIELD:[0-9]+]] = getelementptr inbounds { ptr, i64 }, ptr %[[SITE]], i32 0, i32 1
+// CHECK-NEXT: store volatile i64 %[[KEY]], ptr %[[FRAMEFIELD]]
 // CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 1), ptr %[[SITE]]
 // CHECK-NEXT: call void @external()
+// CHECK-NEXT: %[[SHADOWFIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %[[STATE]], i64 1
+// CHECK-NEXT: %[[SHADOW:[0-9]+]] = load ptr, ptr %[[SHADOWFIELD]]
+// CHECK-NEXT: %[[D0FIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %[[STATE]], i64 2
+// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[D0FIELD]]
 // CHECK-NEXT: store i64 %[[D0]], ptr %[[SHADOW]]
 // CHECK-NEXT: ret void
 
@@ -84,13 +88,19 @@ void repairs_after_setjmp(void) {
 // CHECK: ret i64
 
 // CHECK-LABEL: define {{.*}} @calls_allocating(
-// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
-// CHECK-NEXT: store volatile i64 %{{[0-9]+}}, ptr %[[DEPTH:[0-9]+]]
+// CHECK: call void @tmtrace.take(ptr %[[STATE:[0-9]+]])
 // CHECK-NEXT: call i32 @leaf(i32 noundef 1)
-// CHECK-NEXT: store volatile i64 %{{[0-9]+}}, ptr
+// CHECK-NEXT: %[[SITE:[0-9]+]] = load ptr, ptr %[[STATE]]
+// CHECK-NEXT: load i64
+// CHECK-NEXT: getelementptr
+// CHECK-NEXT: store volatile i64
 // CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 2), ptr %[[SITE]]
 // CHECK-NEXT: call ptr @allocates()
-// CHECK-NEXT: store i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK-NEXT: getelementptr inbounds ptr, ptr %[[STATE]], i64 1
+// CHECK-NEXT: load ptr
+// CHECK-NEXT: getelementptr inbounds ptr, ptr %[[STATE]], i64 2
+// CHECK-NEXT: load i64
+// CHECK-NEXT: store i64
 // CHECK-NEXT: ret ptr
 
 // The allocation carries its site as an argument and is not pushed (record 0: the constant folds to the array).
@@ -99,26 +109,47 @@ void repairs_after_setjmp(void) {
 // CHECK-NEXT: ret ptr
 
 // CHECK-LABEL: define {{.*}} @calls_indirect(
-// CHECK: %[[FRAME:[0-9]+]] = add i64 %{{[0-9]+}}, 8
-// CHECK: store volatile i64 %[[FRAME]]
+// CHECK: store volatile i64
 // CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 3)
 // CHECK-NEXT: call void %{{[0-9]+}}()
-// CHECK-NEXT: store i64
+// CHECK-NEXT: getelementptr
 
-// setjmp itself is not pushed; after it (it returns twice) the slot is taken again: site cleared, depth raised.
+// setjmp itself is not pushed; after it (it returns twice) the slot is taken again, from the state.
 // CHECK-LABEL: define {{.*}} @repairs_after_setjmp(
-// CHECK: store volatile ptr null, ptr %[[SITE:[0-9]+]]
-// CHECK-NEXT: store volatile i64 %[[D1:[0-9]+]], ptr %[[DEPTH:[0-9]+]]
+// CHECK: call void @tmtrace.take(ptr %[[STATE:[0-9]+]])
 // CHECK-NEXT: call i32 @_setjmp(ptr noundef @env)
-// CHECK-NEXT: store volatile ptr null, ptr %[[SITE]]
-// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[DEPTH]]
+// CHECK-NEXT: call void @tmtrace.take_again(ptr %[[STATE]])
 // CHECK: store volatile i64
-// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 4), ptr %[[SITE]]
+// CHECK-NEXT: store volatile ptr getelementptr inbounds ({{.*}}, ptr @__tmtrace_sites, i64 0, i64 4), ptr
 // CHECK-NEXT: call void @external()
-// CHECK: store i64 %{{[0-9]+}}, ptr %[[DEPTH]]
+// CHECK: store i64
 // CHECK-NEXT: ret void
 
-// The only TLS access of the module at -O0 (-O2 code reads the TLS address in place, see shadow_region.c).
-// CHECK-LABEL: define internal ptr @tmtrace.shadow_address()
-// CHECK-NEXT: %[[TLS:[0-9]+]] = call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
-// CHECK-NEXT: ret ptr %[[TLS]]
+// Taking the slot (tmtrace_abi.h): the module's only TLS access at -O0 (-O2 code reads the TLS address in
+// place, see shadow_region.c); the state filled; site cleared, then the depth raised.
+// CHECK-LABEL: define internal void @tmtrace.take(ptr %0)
+// CHECK-NEXT: %[[SHADOWFIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %0, i64 1
+// CHECK-NEXT: %[[D0FIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %0, i64 2
+// CHECK-NEXT: %[[SHADOW:[0-9]+]] = call ptr @llvm.threadlocal.address.p0(ptr @__tmtrace_shadow)
+// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[SHADOW]]
+// CHECK-NEXT: %[[INDEX:[0-9]+]] = and i64 %[[D0]], 255
+// CHECK-NEXT: %[[SLOT:[0-9]+]] = getelementptr inbounds { i64, [256 x { ptr, i64 }] }, ptr %[[SHADOW]], i64 0, i32 1, i64 %[[INDEX]]
+// CHECK-NEXT: store ptr %[[SLOT]], ptr %0
+// CHECK-NEXT: store ptr %[[SHADOW]], ptr %[[SHADOWFIELD]]
+// CHECK-NEXT: store i64 %[[D0]], ptr %[[D0FIELD]]
+// CHECK-NEXT: store volatile ptr null, ptr %[[SLOT]]
+// CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[SHADOW]]
+// CHECK-NEXT: ret void
+
+// Taking the same slot again, from the state.
+// CHECK-LABEL: define internal void @tmtrace.take_again(ptr %0)
+// CHECK-NEXT: %[[SHADOWFIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %0, i64 1
+// CHECK-NEXT: %[[D0FIELD:[0-9]+]] = getelementptr inbounds ptr, ptr %0, i64 2
+// CHECK-NEXT: %[[SLOT:[0-9]+]] = load ptr, ptr %0
+// CHECK-NEXT: %[[SHADOW:[0-9]+]] = load ptr, ptr %[[SHADOWFIELD]]
+// CHECK-NEXT: %[[D0:[0-9]+]] = load i64, ptr %[[D0FIELD]]
+// CHECK-NEXT: store volatile ptr null, ptr %[[SLOT]]
+// CHECK-NEXT: %[[D1:[0-9]+]] = add i64 %[[D0]], 1
+// CHECK-NEXT: store volatile i64 %[[D1]], ptr %[[SHADOW]]
+// CHECK-NEXT: ret void
