@@ -40,17 +40,9 @@ static void *thread_b(void *unused)
     return chain_b();
 }
 
+#include "two_threads.h"
+
 int main(void)
 {
-    pthread_t a, b;
-    void *block_a, *block_b;
-    pthread_barrier_init(&both_inside, NULL, 2);
-    pthread_create(&a, NULL, thread_a, NULL);
-    pthread_create(&b, NULL, thread_b, NULL);
-    pthread_join(a, &block_a);
-    pthread_join(b, &block_b);
-    show_traceback("thread a", block_a);
-    show_traceback("thread b", block_b);
-    fflush(stdout);
-    return 0;
+    return run_two_threads(&both_inside, thread_a, thread_b);
 }
