@@ -244,7 +244,10 @@ int main(int argc, char **argv)
     struct arg *in = expand_response_files(argc, argv, is_sanitizer_option, program_name(), &count);
     if (!in)
         return 1;
-    char **args = xmalloc(sizeof(char *) * ((size_t)count + 17));
+    /* The compiler, every argument at most once, then what the wrapper adds (extra, below: at most 10 when
+     * compiling and 5 when linking today) and the NULL, with room to spare for the next option. */
+    enum { EXTRA_ARGS = 24 };
+    char **args = xmalloc(sizeof(char *) * (1 + (size_t)count + EXTRA_ARGS));
     int n = 0, enabled = 0, links = 1, compiles = 0, has_input = 0, info_only = 0, user_debug = 0, is_static = 0;
     int linked_inputs = 0, user_line_directives = 0;
     /* DataFlowSanitizer and coverage of loads and stores would take the pass's %fs-relative shadow pointer for an
@@ -360,7 +363,7 @@ int main(int argc, char **argv)
                 TMTRACE_REL_LIBDIR);
         return 1;
     }
-    char **extra = args + n; /* room for 16 more was reserved */
+    char **extra = args + n; /* room for EXTRA_ARGS, the NULL included */
     int e = 0;
     if (compiles) {
         char *plugin = concat(libdir, "/", PLUGIN_NAME);
